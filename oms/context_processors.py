@@ -1,0 +1,14 @@
+def navigation(request):
+    """Which sections of the back-office the signed-in staff member may open."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "nav": {
+            "orders": user.has_perm("orders.view_order"),
+            "add_order": user.has_perm("orders.add_order"),
+            "customers": user.has_perm("orders.view_customer"),
+            "products": user.has_perm("inventory.view_product"),
+            "admin": user.is_staff,
+        }
+    }

@@ -1,0 +1,32 @@
+from django.db import models
+
+
+class Sequence(models.Model):
+    """A named counter for human-friendly numbers (orders, invoices, POs).
+
+    Incremented with one `UPDATE ... RETURNING` inside the caller's transaction: the row
+    stays locked until commit, so numbers are unique and, within committed work, gapless.
+    """
+
+    name = models.CharField(max_length=50, primary_key=True)
+    last_value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.last_value}"
+
+
+class DeferredTask(models.Model):
+    """Outbox for tasks the broker refused: re-sent by a periodic sweep, so nothing is lost."""
+
+    task_name = models.CharField(max_length=200)
+    kwargs = models.JSONField(default=dict)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["dispatched_at", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.task_name}({self.kwargs})"

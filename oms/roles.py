@@ -1,0 +1,40 @@
+"""Staff roles are groups with permissions; this table is the single source of them."""
+
+from django.contrib.auth.models import Group, Permission
+
+SALES = "sales"
+WAREHOUSE = "warehouse"
+FINANCE = "finance"
+MANAGER = "manager"
+
+_ORDER_READ = ["orders.view_order", "orders.view_customer", "orders.view_address", "inventory.view_product"]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    SALES: _ORDER_READ + [
+        "orders.add_order", "orders.change_order", "orders.submit_order", "orders.verify_order",
+        "orders.hold_order", "orders.release_hold", "orders.cancel_order",
+        "orders.add_customer", "orders.change_customer", "orders.add_address", "orders.change_address",
+    ],
+    WAREHOUSE: _ORDER_READ + ["orders.fulfill_order"],
+    FINANCE: _ORDER_READ + [
+        "orders.change_customer", "orders.hold_customer", "orders.hold_order", "orders.release_hold",
+        "orders.override_hold", "orders.cancel_order", "orders.complete_order",
+    ],
+}
+ROLE_PERMISSIONS[MANAGER] = sorted(
+    {p for perms in ROLE_PERMISSIONS.values() for p in perms} | {"inventory.change_product", "inventory.add_product"}
+)
+
+
+def roles_sync(**kwargs) -> None:
+    """Create the role groups and give them exactly their permissions (idempotent)."""
+    wanted = {p for perms in ROLE_PERMISSIONS.values() for p in perms}
+    by_name = {
+        f"{app}.{codename}": pk
+        for pk, app, codename in Permission.objects.filter(
+            content_type__app_label__in={p.split(".")[0] for p in wanted}
+        ).values_list("pk", "content_type__app_label", "codename")
+    }
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        group.permissions.set([by_name[p] for p in perms if p in by_name])

@@ -1,0 +1,395 @@
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
+
+from orders.enums import (
+    CANCELLABLE_STATUSES,
+    HOLDABLE_STATUSES,
+    PRIORITY_RANK,
+    Channel,
+    HoldReason,
+    OrderEventType,
+    OrderStatus,
+    Priority,
+)
+from payments.enums import PaymentMethod
+
+MONEY = {"max_digits": 14, "decimal_places": 2, "default": Decimal("0")}
+
+
+class Customer(models.Model):
+    name = models.CharField(max_length=200)
+    email = models.EmailField(db_index=True)
+    phone = models.CharField(max_length=40, blank=True)
+    company = models.CharField(max_length=200, blank=True)
+    credit_limit = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Open orders may not exceed this. Empty: no account terms, no limit.",
+    )
+    on_hold = models.BooleanField(default=False, help_text="New orders of this customer are held for review.")
+    hold_note = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [("hold_customer", "Can put a customer on hold")]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>" if self.email else self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("orders:customer_detail", args=[self.pk])
+
+
+class Address(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="addresses")
+    name = models.CharField(max_length=200)
+    company = models.CharField(max_length=200, blank=True)
+    line1 = models.CharField("address line 1", max_length=200)
+    line2 = models.CharField("address line 2", max_length=200, blank=True)
+    city = models.CharField(max_length=100)
+    region = models.CharField("state / region", max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20)
+    country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2, e.g. US")
+    phone = models.CharField(max_length=40, blank=True)
+    is_default = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name_plural = "addresses"
+        ordering = ["-is_default", "pk"]
+
+    def __str__(self) -> str:
+        return ", ".join(p for p in [self.name, self.line1, self.city, self.postal_code, self.country] if p)
+
+    def snapshot(self) -> "AddressSnapshot":
+        return AddressSnapshot(**{f: getattr(self, f) for f in ADDRESS_FIELDS})
+
+
+ADDRESS_FIELDS = ("name", "company", "line1", "line2", "city", "region", "postal_code", "country", "phone")
+REQUIRED_ADDRESS_FIELDS = ("name", "line1", "city", "postal_code", "country")
+
+
+@dataclass(frozen=True)
+class AddressSnapshot:
+    """An address as it was when the order was placed; stored on the order row itself."""
+
+    name: str = ""
+    company: str = ""
+    line1: str = ""
+    line2: str = ""
+    city: str = ""
+    region: str = ""
+    postal_code: str = ""
+    country: str = ""
+    phone: str = ""
+
+    def missing_fields(self) -> list[str]:
+        return [f for f in REQUIRED_ADDRESS_FIELDS if not str(getattr(self, f)).strip()]
+
+    def lines(self) -> list[str]:
+        city_line = " ".join(p for p in [self.postal_code, self.city, self.region] if p)
+        return [p for p in [self.name, self.company, self.line1, self.line2, city_line, self.country] if p]
+
+    def as_dict(self) -> dict:
+        return {f: getattr(self, f) for f in ADDRESS_FIELDS}
+
+
+def _address_columns(prefix: str) -> dict[str, models.Field]:
+    return {
+        f"{prefix}_name": models.CharField(max_length=200, blank=True),
+        f"{prefix}_company": models.CharField(max_length=200, blank=True),
+        f"{prefix}_line1": models.CharField(max_length=200, blank=True),
+        f"{prefix}_line2": models.CharField(max_length=200, blank=True),
+        f"{prefix}_city": models.CharField(max_length=100, blank=True),
+        f"{prefix}_region": models.CharField(max_length=100, blank=True),
+        f"{prefix}_postal_code": models.CharField(max_length=20, blank=True),
+        f"{prefix}_country": models.CharField(max_length=2, blank=True),
+        f"{prefix}_phone": models.CharField(max_length=40, blank=True),
+    }
+
+
+def new_tracking_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class OrderQuerySet(models.QuerySet):
+    def for_list(self):
+        return self.select_related("customer")
+
+    def awaiting_fulfillment(self):
+        """Confirmed orders in queue order: priority, promise date, placing time."""
+        rank = models.Case(
+            *[models.When(priority=p, then=models.Value(r)) for p, r in PRIORITY_RANK.items()],
+            output_field=models.IntegerField(),
+        )
+        return (
+            self.filter(status=OrderStatus.CONFIRMED)
+            .annotate(priority_rank=rank)
+            .order_by("priority_rank", F("ship_by").asc(nulls_last=True), "placed_at", "pk")
+        )
+
+
+class Order(ConcurrentTransitionMixin, models.Model):
+    number = models.CharField(max_length=20, unique=True, editable=False)
+    channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.PHONE)
+    external_reference = models.CharField(
+        max_length=100, blank=True, help_text="The order's id in the channel it came from (web shop, marketplace)."
+    )
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
+    status = FSMField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.DRAFT, protected=True)
+    priority = models.CharField(max_length=20, choices=Priority.choices, default=Priority.STANDARD)
+    payment_method = models.CharField(max_length=20, choices=PaymentMethod.choices, default=PaymentMethod.CARD)
+    currency = models.CharField(max_length=3, default="USD")
+    customer_note = models.TextField(blank=True, help_text="Shown on the packing slip.")
+    internal_note = models.TextField(blank=True)
+
+    subtotal = models.DecimalField(**MONEY)
+    discount_total = models.DecimalField(**MONEY)
+    shipping_total = models.DecimalField(**MONEY)
+    tax_total = models.DecimalField(**MONEY)
+    total = models.DecimalField(**MONEY)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    placed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    ship_by = models.DateTimeField(null=True, blank=True)
+    deliver_by = models.DateTimeField(null=True, blank=True)
+
+    hold_reason = models.CharField(max_length=30, choices=HoldReason.choices, blank=True)
+    cancel_reason = models.CharField(max_length=255, blank=True)
+    tracking_token = models.CharField(max_length=64, unique=True, default=new_tracking_token, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = OrderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="order_created_idx"),
+            models.Index(fields=["status", "-created_at"], name="order_status_created_idx"),
+            models.Index(fields=["customer", "-created_at"], name="order_customer_idx"),
+            models.Index(fields=["status", "priority", "ship_by"], name="order_queue_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_reference"],
+                condition=~Q(external_reference=""),
+                name="order_unique_external_reference",
+            ),
+        ]
+        permissions = [
+            ("submit_order", "Can submit a draft order"),
+            ("verify_order", "Can verify an order"),
+            ("hold_order", "Can put an order on hold"),
+            ("release_hold", "Can release an order from hold"),
+            ("override_hold", "Can approve an order despite a credit or risk hold"),
+            ("cancel_order", "Can cancel an order"),
+            ("fulfill_order", "Can release, ship and deliver orders"),
+            ("complete_order", "Can complete an order"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("orders:order_detail", args=[self.number])
+
+    @property
+    def shipping_address(self) -> AddressSnapshot:
+        return AddressSnapshot(**{f: getattr(self, f"ship_{f}") for f in ADDRESS_FIELDS})
+
+    @property
+    def billing_address(self) -> AddressSnapshot:
+        return AddressSnapshot(**{f: getattr(self, f"bill_{f}") for f in ADDRESS_FIELDS})
+
+    def set_shipping_address(self, address: AddressSnapshot) -> None:
+        for f in ADDRESS_FIELDS:
+            setattr(self, f"ship_{f}", getattr(address, f))
+
+    def set_billing_address(self, address: AddressSnapshot) -> None:
+        for f in ADDRESS_FIELDS:
+            setattr(self, f"bill_{f}", getattr(address, f))
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == OrderStatus.DRAFT
+
+    # -- guards (no side effects) ------------------------------------------------------
+
+    def has_lines(self) -> bool:
+        return self.lines.exists()
+
+    def nothing_shipped(self) -> bool:
+        return not self.lines.filter(quantity_shipped__gt=0).exists()
+
+    # -- transitions: in-memory only; services call them, save and record the event ----
+
+    @transition(field=status, source=OrderStatus.DRAFT, target=OrderStatus.PLACED,
+                permission="orders.submit_order", conditions=[has_lines])
+    def submit(self):
+        pass
+
+    @transition(field=status, source=OrderStatus.PLACED,
+                target=RETURN_VALUE(OrderStatus.CONFIRMED, OrderStatus.BACKORDERED, OrderStatus.ON_HOLD),
+                permission="orders.verify_order")
+    def verify(self, outcome: str) -> str:
+        return outcome
+
+    @transition(field=status, source=HOLDABLE_STATUSES, target=OrderStatus.ON_HOLD, permission="orders.hold_order")
+    def hold(self):
+        pass
+
+    @transition(field=status, source=OrderStatus.ON_HOLD, target=OrderStatus.PLACED,
+                permission="orders.release_hold")
+    def release_hold(self):
+        pass
+
+    @transition(field=status, source=OrderStatus.BACKORDERED, target=OrderStatus.CONFIRMED,
+                permission="orders.verify_order")
+    def allocate(self):
+        pass
+
+    @transition(field=status, source=OrderStatus.CONFIRMED, target=OrderStatus.IN_FULFILLMENT,
+                permission="orders.fulfill_order")
+    def release(self):
+        pass
+
+    @transition(field=status, source=[OrderStatus.IN_FULFILLMENT, OrderStatus.PARTIALLY_SHIPPED],
+                target=RETURN_VALUE(OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED),
+                permission="orders.fulfill_order")
+    def ship(self, fully_shipped: bool) -> str:
+        return OrderStatus.SHIPPED if fully_shipped else OrderStatus.PARTIALLY_SHIPPED
+
+    @transition(field=status, source=OrderStatus.SHIPPED, target=OrderStatus.DELIVERED,
+                permission="orders.fulfill_order")
+    def deliver(self):
+        pass
+
+    @transition(field=status, source=OrderStatus.DELIVERED, target=OrderStatus.COMPLETED,
+                permission="orders.complete_order")
+    def complete(self):
+        pass
+
+    @transition(field=status, source=CANCELLABLE_STATUSES, target=OrderStatus.CANCELLED,
+                permission="orders.cancel_order", conditions=[nothing_shipped])
+    def cancel(self):
+        pass
+
+
+# The shipping and billing addresses are snapshots kept on the order row (ship_*, bill_*):
+# a later change to the customer's address book never rewrites a placed order.
+for _prefix in ("ship", "bill"):
+    for _name, _field in _address_columns(_prefix).items():
+        Order.add_to_class(_name, _field)
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey("inventory.Product", on_delete=models.PROTECT, related_name="order_lines")
+    position = models.PositiveIntegerField(default=0)
+    sku = models.CharField("SKU", max_length=64)
+    name = models.CharField(max_length=200)
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    discount_amount = models.DecimalField(**MONEY)
+    tax_rate = models.DecimalField(max_digits=6, decimal_places=4, default=Decimal("0"))
+    tax_amount = models.DecimalField(**MONEY)
+    line_total = models.DecimalField(**MONEY)
+    quantity_allocated = models.PositiveIntegerField(default=0)
+    quantity_shipped = models.PositiveIntegerField(default=0)
+    quantity_returned = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        indexes = [models.Index(fields=["sku"], name="orderline_sku_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="orderline_quantity_positive"),
+            models.CheckConstraint(condition=Q(quantity_allocated__lte=F("quantity")), name="orderline_alloc_lte_qty"),
+            models.CheckConstraint(condition=Q(quantity_shipped__lte=F("quantity")), name="orderline_ship_lte_qty"),
+            models.CheckConstraint(
+                condition=Q(quantity_returned__lte=F("quantity_shipped")), name="orderline_return_lte_shipped"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.sku}"
+
+    @property
+    def quantity_unshipped(self) -> int:
+        return self.quantity - self.quantity_shipped
+
+
+class OrderEvent(models.Model):
+    """The order's timeline: immutable, one row per state change, note, or side effect."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=30, choices=OrderEventType.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    from_status = models.CharField(max_length=20, choices=OrderStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=OrderStatus.choices, blank=True)
+    message = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    customer_visible = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["order", "created_at"], name="orderevent_order_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.type} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def actor_label(self) -> str:
+        return self.actor.get_username() if self.actor_id else "system"
+
+
+class OrderHoldQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(released_at__isnull=True)
+
+
+class OrderHold(models.Model):
+    """Why an order is on hold, and who cleared it; `override` approves the reason for re-verification."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="holds")
+    reason = models.CharField(max_length=30, choices=HoldReason.choices)
+    message = models.TextField(blank=True)
+    check_name = models.CharField(max_length=50, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    release_note = models.TextField(blank=True)
+    override = models.BooleanField(default=False)
+
+    objects = OrderHoldQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["order", "released_at"], name="orderhold_active_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.get_reason_display()}"

@@ -1,0 +1,538 @@
+"""Orders own customers, their addresses, orders and lines, the order state machine,
+the verification pipeline, holds, cancellation and the order timeline.
+
+Every write is a function here: keyword-only, with the acting user (None for the
+system), inside `transaction.atomic()`. Status changes go through the django-fsm
+transitions on `Order`, are saved, and are written to the timeline as `OrderEvent`s.
+Side effects (verification of a submitted order, e-mails) are scheduled on commit.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django_fsm import can_proceed, has_transition_perm
+
+from inventory.models import Product
+from oms.exceptions import DomainError, TransitionRefused
+from oms.money import ZERO, minor_units
+from oms.sequences import sequence_next
+from oms.tasks import enqueue_on_commit
+from orders.enums import Channel, HoldReason, OrderEventType, OrderStatus, Priority
+from orders.locks import lock_order, lock_order_lines
+from orders.models import ADDRESS_FIELDS, Address, AddressSnapshot, Customer, Order, OrderEvent, OrderHold, OrderLine
+from orders.pricing import line_amounts, order_totals, tax_rate_for
+from orders.verification import OVERRIDABLE_REASONS, PipelineRun, pipeline, run_pipeline
+from payments.enums import PaymentMethod
+
+
+class NotPermitted(DomainError):
+    def __init__(self, message: str):
+        super().__init__(message, code="not_permitted")
+
+
+# Which stage timestamp a status stamps, the first time the order reaches it.
+STAGE_TIMESTAMPS = {
+    OrderStatus.PLACED: "placed_at",
+    OrderStatus.CONFIRMED: "confirmed_at",
+    OrderStatus.SHIPPED: "shipped_at",
+    OrderStatus.DELIVERED: "delivered_at",
+    OrderStatus.COMPLETED: "completed_at",
+    OrderStatus.CANCELLED: "cancelled_at",
+}
+
+# What a refused transition was trying to do, for the message staff read.
+TRANSITION_VERBS = {
+    "submit": "submitted",
+    "verify": "verified",
+    "hold": "put on hold",
+    "release_hold": "released from hold",
+    "allocate": "confirmed from backorder",
+    "release": "released to fulfillment",
+    "ship": "shipped",
+    "deliver": "marked delivered",
+    "complete": "completed",
+    "cancel": "cancelled",
+}
+
+
+# -- the timeline ---------------------------------------------------------------------
+
+
+def order_event_record(
+    *,
+    order: Order,
+    type: OrderEventType,
+    actor=None,
+    message: str = "",
+    from_status: str = "",
+    to_status: str = "",
+    data: dict | None = None,
+    customer_visible: bool = False,
+) -> OrderEvent:
+    return OrderEvent.objects.create(
+        order=order,
+        type=type,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        message=message,
+        from_status=from_status,
+        to_status=to_status,
+        data=data or {},
+        customer_visible=customer_visible,
+    )
+
+
+def order_note_add(*, actor, order: Order, message: str, customer_visible: bool = False) -> OrderEvent:
+    message = message.strip()
+    if not message:
+        raise DomainError("A note cannot be empty.")
+    with transaction.atomic():
+        return order_event_record(
+            order=order, type=OrderEventType.NOTE, actor=actor, message=message, customer_visible=customer_visible
+        )
+
+
+# -- transitions ----------------------------------------------------------------------
+
+
+def _transition(order: Order, name: str, actor, *args) -> tuple[str, str]:
+    """Run transition `name` on a locked order, refusing clearly; returns (from, to)."""
+    method = getattr(order, name)
+    verb = TRANSITION_VERBS[name]
+    if not can_proceed(method):
+        raise TransitionRefused(f"Order {order.number} is {order.get_status_display().lower()}; it cannot be {verb}.")
+    if actor is not None and not has_transition_perm(method, actor):
+        raise NotPermitted(f"You are not allowed to have an order {verb}.")
+    from_status = order.status
+    method(*args)
+    stamp = STAGE_TIMESTAMPS.get(order.status)
+    if stamp and getattr(order, stamp) is None:
+        setattr(order, stamp, timezone.now())
+    return from_status, order.status
+
+
+def _save_transition(order: Order, *extra_fields: str) -> None:
+    fields = {"status", "updated_at", *STAGE_TIMESTAMPS.values(), *extra_fields}
+    order.save(update_fields=sorted(fields))
+
+
+def _status_event(order: Order, actor, change: tuple[str, str], message: str = "", **data) -> OrderEvent:
+    return order_event_record(
+        order=order,
+        type=OrderEventType.STATUS_CHANGED,
+        actor=actor,
+        from_status=change[0],
+        to_status=change[1],
+        message=message,
+        data=data,
+        customer_visible=True,
+    )
+
+
+# -- customers ------------------------------------------------------------------------
+
+
+def customer_create(
+    *,
+    actor,
+    name: str,
+    email: str,
+    phone: str = "",
+    company: str = "",
+    credit_limit: Decimal | None = None,
+    address: AddressSnapshot | None = None,
+) -> Customer:
+    customer = Customer(name=name.strip(), email=email.strip().lower(), phone=phone, company=company,
+                        credit_limit=credit_limit)
+    customer.full_clean()
+    with transaction.atomic():
+        customer.save()
+        if address is not None:
+            customer_address_add(actor=actor, customer=customer, address=address, is_default=True)
+    return customer
+
+
+def customer_address_add(*, actor, customer: Customer, address: AddressSnapshot, is_default: bool = False) -> Address:
+    row = Address(customer=customer, is_default=is_default, **address.as_dict())
+    row.full_clean()
+    with transaction.atomic():
+        if is_default:
+            Address.objects.filter(customer=customer, is_default=True).update(is_default=False)
+        row.save()
+    return row
+
+
+def customer_set_hold(*, actor, customer: Customer, on_hold: bool, note: str = "") -> Customer:
+    with transaction.atomic():
+        Customer.objects.filter(pk=customer.pk).update(on_hold=on_hold, hold_note=note if on_hold else "")
+    customer.refresh_from_db()
+    return customer
+
+
+# -- capture --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineInput:
+    product: Product
+    quantity: int
+    unit_price: Decimal | None = None  # None: the product's current price
+    discount: Decimal = ZERO
+
+
+def _validate_order_input(*, currency: str, lines: list[LineInput], shipping_total: Decimal) -> None:
+    errors: dict[str, list[str]] = {}
+    try:
+        minor_units(currency)
+    except ValueError as exc:
+        errors.setdefault("currency", []).append(str(exc))
+    if not lines:
+        errors.setdefault("lines", []).append("An order needs at least one line.")
+    for index, line in enumerate(lines, start=1):
+        if line.quantity is None or line.quantity <= 0:
+            errors.setdefault("lines", []).append(f"Line {index}: the quantity must be at least 1.")
+        if not line.product.is_active:
+            errors.setdefault("lines", []).append(f"Line {index}: {line.product.sku} is no longer sold.")
+        if line.unit_price is not None and line.unit_price < 0:
+            errors.setdefault("lines", []).append(f"Line {index}: the price cannot be negative.")
+        if line.discount is not None and line.discount < 0:
+            errors.setdefault("lines", []).append(f"Line {index}: the discount cannot be negative.")
+    if shipping_total is not None and shipping_total < 0:
+        errors.setdefault("shipping_total", []).append("Shipping cannot be negative.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _build_lines(order: Order, lines: list[LineInput]) -> list[OrderLine]:
+    built, amounts = [], []
+    for position, line in enumerate(lines, start=1):
+        product = line.product
+        unit_price = product.unit_price if line.unit_price is None else line.unit_price
+        rate = tax_rate_for(tax_class=product.tax_class, country=order.ship_country)
+        try:
+            amount = line_amounts(
+                unit_price=unit_price, quantity=line.quantity, discount=line.discount or ZERO, tax_rate=rate,
+                currency=order.currency,
+            )
+        except ValueError as exc:
+            raise ValidationError({"lines": [f"Line {position}: {exc}"]}) from exc
+        amounts.append(amount)
+        built.append(
+            OrderLine(
+                order=order, product=product, position=position, sku=product.sku, name=product.name,
+                unit_price=unit_price, quantity=line.quantity, discount_amount=amount.discount, tax_rate=rate,
+                tax_amount=amount.tax, line_total=amount.total,
+            )
+        )
+    totals = order_totals(lines=amounts, shipping=order.shipping_total, currency=order.currency)
+    for field, value in vars(totals).items():
+        setattr(order, field, value)
+    return built
+
+
+def _promise_dates(order: Order) -> None:
+    placed = order.placed_at or timezone.now()
+    order.ship_by = placed + timedelta(hours=settings.OMS_SHIP_BY_HOURS[order.priority])
+    order.deliver_by = order.ship_by + timedelta(days=settings.OMS_TRANSIT_DAYS[order.priority])
+
+
+def order_create(
+    *,
+    actor,
+    customer: Customer,
+    lines: list[LineInput],
+    shipping_address: AddressSnapshot,
+    billing_address: AddressSnapshot | None = None,
+    channel: str = Channel.PHONE,
+    priority: str = Priority.STANDARD,
+    payment_method: str = PaymentMethod.CARD,
+    currency: str | None = None,
+    shipping_total: Decimal = ZERO,
+    customer_note: str = "",
+    internal_note: str = "",
+    external_reference: str = "",
+    submit: bool = False,
+) -> Order:
+    """Capture an order as a draft (or submit it at once); totals come from the lines."""
+    currency = currency or settings.OMS_DEFAULT_CURRENCY
+    _validate_order_input(currency=currency, lines=lines, shipping_total=shipping_total)
+    with transaction.atomic():
+        order = Order(
+            customer=customer, channel=channel, priority=priority, payment_method=payment_method,
+            currency=currency, shipping_total=shipping_total or ZERO, customer_note=customer_note,
+            internal_note=internal_note, external_reference=external_reference,
+            created_by=actor if actor is not None and actor.is_authenticated else None,
+        )
+        order.set_shipping_address(shipping_address)
+        order.set_billing_address(billing_address or shipping_address)
+        order_lines = _build_lines(order, lines)
+        order.number = f"SO-{sequence_next(name='order'):06d}"
+        order.save()
+        OrderLine.objects.bulk_create(order_lines)
+        order_event_record(order=order, type=OrderEventType.CREATED, actor=actor,
+                           message=f"Order captured via {order.get_channel_display()}.",
+                           to_status=order.status, customer_visible=False)
+        if submit:
+            order = _submit_locked(order=order, actor=actor)
+    return order
+
+
+def order_update_draft(
+    *,
+    actor,
+    order: Order,
+    lines: list[LineInput],
+    shipping_address: AddressSnapshot,
+    billing_address: AddressSnapshot | None = None,
+    customer: Customer | None = None,
+    priority: str | None = None,
+    payment_method: str | None = None,
+    shipping_total: Decimal | None = None,
+    customer_note: str | None = None,
+    internal_note: str | None = None,
+) -> Order:
+    """Replace a draft's lines, addresses and terms; refused once the order is submitted."""
+    _validate_order_input(currency=order.currency, lines=lines,
+                          shipping_total=order.shipping_total if shipping_total is None else shipping_total)
+    with transaction.atomic():
+        order = lock_order(order.pk)
+        if not order.is_editable:
+            raise TransitionRefused(f"Order {order.number} is {order.get_status_display().lower()}; "
+                                    "only drafts can be edited.")
+        for field, value in {"customer": customer, "priority": priority, "payment_method": payment_method,
+                             "shipping_total": shipping_total, "customer_note": customer_note,
+                             "internal_note": internal_note}.items():
+            if value is not None:
+                setattr(order, field, value)
+        order.set_shipping_address(shipping_address)
+        order.set_billing_address(billing_address or shipping_address)
+        order_lines = _build_lines(order, lines)
+        order.save()
+        OrderLine.objects.filter(order=order).delete()
+        OrderLine.objects.bulk_create(order_lines)
+        order_event_record(order=order, type=OrderEventType.UPDATED, actor=actor, message="Draft updated.")
+    return order
+
+
+def _submit_locked(*, order: Order, actor) -> Order:
+    change = _transition(order, "submit", actor)
+    _promise_dates(order)
+    _save_transition(order, "ship_by", "deliver_by")
+    _status_event(order, actor, change, "Order placed.")
+    if settings.OMS_AUTO_VERIFY:
+        from orders.tasks import order_verify_task
+
+        enqueue_on_commit(order_verify_task, order_id=order.pk)
+    return order
+
+
+def order_submit(*, actor, order: Order) -> Order:
+    """Place a draft: it gets its promise dates and is verified right after commit."""
+    with transaction.atomic():
+        locked = lock_order(order.pk)
+        return _submit_locked(order=locked, actor=actor)
+
+
+# -- verification and holds -----------------------------------------------------------
+
+
+def _approved_overrides(order: Order) -> set[str]:
+    return set(
+        OrderHold.objects.filter(order=order, override=True, reason__in=OVERRIDABLE_REASONS)
+        .values_list("reason", flat=True)
+    )
+
+
+def _apply_verification(order: Order, actor, run: PipelineRun) -> Order:
+    hold = run.hold
+    if hold is not None:
+        outcome, message = OrderStatus.ON_HOLD, f"On hold: {hold.message}"
+    elif run.backordered:
+        outcome, message = OrderStatus.BACKORDERED, "Verified; waiting for stock (backordered)."
+    else:
+        outcome, message = OrderStatus.CONFIRMED, "Verified and confirmed."
+    change = _transition(order, "verify", actor, outcome)
+    extra = ()
+    if hold is not None:
+        order.hold_reason = hold.reason
+        extra = ("hold_reason",)
+        OrderHold.objects.create(order=order, reason=hold.reason, message=hold.message,
+                                 check_name=run.hold_check.name, created_by=_user_or_none(actor))
+    _save_transition(order, *extra)
+    _status_event(order, actor, change, message, checks=run.summary(), overridden=run.overridden)
+    return order
+
+
+def _user_or_none(actor):
+    return actor if actor is not None and actor.is_authenticated else None
+
+
+def order_verify(*, actor, order: Order) -> Order:
+    """Run the verification pipeline on a placed order: confirm it, backorder it, or hold it.
+
+    Checks that allocate stock run with the order locked. Checks that call out (a payment
+    gateway) run after that transaction commits, with no lock held; the outcome is then
+    applied under a fresh lock, refusing if someone else changed the order meanwhile.
+    """
+    external = pipeline(external=True)
+    with transaction.atomic():
+        locked = lock_order(order.pk)
+        if not can_proceed(locked.verify):
+            raise TransitionRefused(f"Order {locked.number} is {locked.get_status_display().lower()}; "
+                                    "only placed orders are verified.")
+        overrides = _approved_overrides(locked)
+        run = run_pipeline(locked, actor=actor, checks=pipeline(external=False), overrides=overrides,
+                           run=PipelineRun())
+        if run.hold is not None or not external:
+            return _apply_verification(locked, actor, run)
+    run = run_pipeline(locked, actor=actor, checks=external, overrides=overrides, run=run)
+    with transaction.atomic():
+        locked = lock_order(order.pk)
+        return _apply_verification(locked, actor, run)
+
+
+def order_hold(*, actor, order: Order, reason: str = HoldReason.MANUAL, message: str) -> Order:
+    message = message.strip()
+    if not message:
+        raise DomainError("Say why the order is put on hold.")
+    if reason not in HoldReason.values:
+        raise DomainError(f"Unknown hold reason {reason!r}.")
+    with transaction.atomic():
+        locked = lock_order(order.pk)
+        change = _transition(locked, "hold", actor)
+        locked.hold_reason = reason
+        _save_transition(locked, "hold_reason")
+        OrderHold.objects.create(order=locked, reason=reason, message=message, created_by=_user_or_none(actor))
+        _status_event(locked, actor, change, f"Put on hold ({HoldReason(reason).label}): {message}")
+    return locked
+
+
+def order_release_hold(*, actor, order: Order, note: str = "", override: bool = False,
+                       reverify: bool = True) -> Order:
+    """Clear the order's holds and place it again; with `override`, approve the held reason.
+
+    The order is then verified again (unless `reverify` is off), outside this transaction,
+    so a problem that is still there puts it back on hold with a fresh reason.
+    """
+    with transaction.atomic():
+        locked = lock_order(order.pk)
+        if override and actor is not None and not actor.has_perm("orders.override_hold"):
+            raise NotPermitted("You are not allowed to approve a held reason.")
+        if override and locked.hold_reason not in OVERRIDABLE_REASONS:
+            raise DomainError(f"A hold for '{HoldReason(locked.hold_reason).label}' cannot be overridden; "
+                              "fix the cause and release it.")
+        held_reason = locked.hold_reason
+        change = _transition(locked, "release_hold", actor)
+        OrderHold.objects.active().filter(order=locked).update(
+            released_at=timezone.now(), released_by=_user_or_none(actor), release_note=note.strip(),
+            override=override,
+        )
+        locked.hold_reason = ""
+        _save_transition(locked, "hold_reason")
+        verb = "approved and released" if override else "released"
+        _status_event(locked, actor, change, f"Hold {verb}" + (f": {note.strip()}" if note.strip() else "."),
+                      reason=held_reason, override=override)
+    if reverify:
+        return order_verify(actor=actor, order=locked)
+    return locked
+
+
+def order_allocate_backorder(*, actor, order: Order) -> Order:
+    """A backordered order whose lines are now all allocated becomes confirmed."""
+    with transaction.atomic():
+        locked = lock_order(order.pk)
+        short = [line.sku for line in locked.lines.all() if line.quantity_allocated < line.quantity]
+        if short:
+            raise DomainError(f"Order {locked.number} still waits for stock of {', '.join(short)}.")
+        change = _transition(locked, "allocate", actor)
+        _save_transition(locked)
+        _status_event(locked, actor, change, "Stock allocated; order confirmed.")
+    return locked
+
+
+# -- fulfillment stages ---------------------------------------------------------------
+
+
+def order_release_to_fulfillment(*, actor, order: Order) -> Order:
+    with transaction.atomic():
+        locked = lock_order(order.pk)
+        change = _transition(locked, "release", actor)
+        _save_transition(locked)
+        _status_event(locked, actor, change, "Released to the warehouse.")
+    return locked
+
+
+def order_ship(*, actor, order: Order, quantities: dict[int, int] | None = None) -> Order:
+    """Record shipped quantities per line id (all that is left when None).
+
+    The order becomes `shipped` when every line is fully shipped, else `partially_shipped`.
+    """
+    with transaction.atomic():
+        locked = lock_order(order.pk)
+        lines = lock_order_lines(locked.pk)
+        if quantities is None:
+            quantities = {line.pk: line.quantity_unshipped for line in lines if line.quantity_unshipped}
+        by_id = {line.pk: line for line in lines}
+        shipped_now = []
+        for line_id, qty in quantities.items():
+            line = by_id.get(line_id)
+            if line is None:
+                raise DomainError(f"Line {line_id} is not part of order {locked.number}.")
+            if qty <= 0 or qty > line.quantity_unshipped:
+                raise DomainError(f"{line.sku}: can ship 1 to {line.quantity_unshipped}, not {qty}.")
+            line.quantity_shipped += qty
+            shipped_now.append({"sku": line.sku, "quantity": qty})
+        if not shipped_now:
+            raise DomainError(f"Order {locked.number} has nothing left to ship.")
+        fully = all(line.quantity_shipped == line.quantity for line in lines)
+        change = _transition(locked, "ship", actor, fully)
+        for line_id, qty in quantities.items():
+            OrderLine.objects.filter(pk=line_id).update(quantity_shipped=F("quantity_shipped") + qty)
+        _save_transition(locked)
+        _status_event(locked, actor, change, "Shipped." if fully else "Partially shipped.", lines=shipped_now)
+    return locked
+
+
+def order_deliver(*, actor, order: Order) -> Order:
+    with transaction.atomic():
+        locked = lock_order(order.pk)
+        change = _transition(locked, "deliver", actor)
+        _save_transition(locked)
+        _status_event(locked, actor, change, "Delivered.")
+    return locked
+
+
+def order_complete(*, actor, order: Order) -> Order:
+    with transaction.atomic():
+        locked = lock_order(order.pk)
+        change = _transition(locked, "complete", actor)
+        _save_transition(locked)
+        _status_event(locked, actor, change, "Order completed.")
+    return locked
+
+
+def order_cancel(*, actor, order: Order, reason: str) -> Order:
+    """Cancel an order that has shipped nothing; the reason is kept and shown."""
+    reason = reason.strip()
+    if not reason:
+        raise DomainError("Say why the order is cancelled.")
+    with transaction.atomic():
+        locked = lock_order(order.pk)
+        change = _transition(locked, "cancel", actor)
+        locked.cancel_reason = reason[:255]
+        locked.hold_reason = ""
+        OrderHold.objects.active().filter(order=locked).update(
+            released_at=timezone.now(), released_by=_user_or_none(actor), release_note="Order cancelled."
+        )
+        _save_transition(locked, "cancel_reason", "hold_reason")
+        _status_event(locked, actor, change, f"Cancelled: {reason}")
+    return locked
+
+
+def address_snapshot_from(data: dict, prefix: str = "") -> AddressSnapshot:
+    return AddressSnapshot(**{f: (data.get(f"{prefix}{f}") or "").strip() for f in ADDRESS_FIELDS})
