@@ -234,11 +234,12 @@ class Order(ConcurrentTransitionMixin, models.Model):
 
     # -- guards (no side effects) ------------------------------------------------------
 
+    # Both read `lines.all()` so that a page that prefetched the lines asks no more queries.
     def has_lines(self) -> bool:
-        return self.lines.exists()
+        return len(self.lines.all()) > 0
 
     def nothing_shipped(self) -> bool:
-        return not self.lines.filter(quantity_shipped__gt=0).exists()
+        return not any(line.quantity_shipped for line in self.lines.all())
 
     # -- transitions: in-memory only; services call them, save and record the event ----
 

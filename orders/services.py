@@ -100,14 +100,20 @@ def order_note_add(*, actor, order: Order, message: str, customer_visible: bool 
 # -- transitions ----------------------------------------------------------------------
 
 
-def _transition(order: Order, name: str, actor, *args) -> tuple[str, str]:
-    """Run transition `name` on a locked order, refusing clearly; returns (from, to)."""
+def _ensure_can(order: Order, name: str, actor) -> None:
+    """Refuse clearly, before any other rule, a transition the order's state or the actor forbids."""
     method = getattr(order, name)
     verb = TRANSITION_VERBS[name]
     if not can_proceed(method):
         raise TransitionRefused(f"Order {order.number} is {order.get_status_display().lower()}; it cannot be {verb}.")
     if actor is not None and not has_transition_perm(method, actor):
         raise NotPermitted(f"You are not allowed to have an order {verb}.")
+
+
+def _transition(order: Order, name: str, actor, *args) -> tuple[str, str]:
+    """Run transition `name` on a locked order; returns (from, to)."""
+    _ensure_can(order, name, actor)
+    method = getattr(order, name)
     from_status = order.status
     method(*args)
     stamp = STAGE_TIMESTAMPS.get(order.status)
@@ -382,9 +388,7 @@ def order_verify(*, actor, order: Order) -> Order:
     external = pipeline(external=True)
     with transaction.atomic():
         locked = lock_order(order.pk)
-        if not can_proceed(locked.verify):
-            raise TransitionRefused(f"Order {locked.number} is {locked.get_status_display().lower()}; "
-                                    "only placed orders are verified.")
+        _ensure_can(locked, "verify", actor)
         overrides = _approved_overrides(locked)
         run = run_pipeline(locked, actor=actor, checks=pipeline(external=False), overrides=overrides,
                            run=PipelineRun())
@@ -421,6 +425,7 @@ def order_release_hold(*, actor, order: Order, note: str = "", override: bool = 
     """
     with transaction.atomic():
         locked = lock_order(order.pk)
+        _ensure_can(locked, "release_hold", actor)
         if override and actor is not None and not actor.has_perm("orders.override_hold"):
             raise NotPermitted("You are not allowed to approve a held reason.")
         if override and locked.hold_reason not in OVERRIDABLE_REASONS:
@@ -446,6 +451,7 @@ def order_allocate_backorder(*, actor, order: Order) -> Order:
     """A backordered order whose lines are now all allocated becomes confirmed."""
     with transaction.atomic():
         locked = lock_order(order.pk)
+        _ensure_can(locked, "allocate", actor)
         short = [line.sku for line in locked.lines.all() if line.quantity_allocated < line.quantity]
         if short:
             raise DomainError(f"Order {locked.number} still waits for stock of {', '.join(short)}.")
@@ -474,6 +480,7 @@ def order_ship(*, actor, order: Order, quantities: dict[int, int] | None = None)
     """
     with transaction.atomic():
         locked = lock_order(order.pk)
+        _ensure_can(locked, "ship", actor)
         lines = lock_order_lines(locked.pk)
         if quantities is None:
             quantities = {line.pk: line.quantity_unshipped for line in lines if line.quantity_unshipped}

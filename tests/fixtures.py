@@ -4,6 +4,11 @@ from oms.roles import FINANCE, MANAGER, SALES, WAREHOUSE
 from tests.factories import PASSWORD, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def sales_user(db):
     return UserFactory(username="sally", role=SALES)
