@@ -117,11 +117,12 @@ def _drive(order: Order, target: str, rng: random.Random) -> None:
     """Move a placed order towards `target` through the services, as staff would."""
     if target in (OrderStatus.DRAFT, OrderStatus.PLACED):
         return
-    if target == OrderStatus.ON_HOLD and order.status == OrderStatus.PLACED:
-        services.order_hold(actor=None, order=order, reason=HoldReason.MANUAL,
-                            message="Customer asked us to wait for a call-back.")
-        return
     order = services.order_verify(actor=None, order=order)
+    if target == OrderStatus.ON_HOLD:
+        if order.status != OrderStatus.ON_HOLD:
+            services.order_hold(actor=None, order=order, reason=HoldReason.MANUAL,
+                                message="Customer asked us to wait for a call-back.")
+        return
     if target == OrderStatus.CANCELLED:
         services.order_cancel(actor=None, order=order, reason=rng.choice(
             ["Customer changed their mind", "Duplicate order", "Found a cheaper offer", "Address undeliverable"]))
@@ -161,12 +162,23 @@ def seed_orders(*, rng: random.Random, stdout) -> int:
             picks.append(rng.choice(scarce))
         lines = [services.LineInput(product=p, quantity=rng.choice([1, 1, 1, 2, 3, 5])) for p in picks]
         address = customer.addresses.all()[0].snapshot()
+        payment_method = PaymentMethod.CARD
+        if target == OrderStatus.ON_HOLD:
+            # Held by verification itself: an address without postcode, a blocked customer, or terms over limit.
+            kind = rng.choice(["address", "customer", "credit", "manual"])
+            if kind == "address":
+                address = AddressSnapshot(**{**address.as_dict(), "postal_code": ""})
+            elif kind == "customer":
+                customer = next(c for c in customers if c.on_hold)
+            elif kind == "credit":
+                payment_method = PaymentMethod.TERMS
+                lines = [services.LineInput(product=p, quantity=40) for p in picks]
         with transaction.atomic():
             order = services.order_create(
                 actor=None, customer=customer, lines=lines, shipping_address=address,
                 channel=rng.choice(list(Channel.values)), priority=rng.choices(
                     list(Priority.values), weights=[1, 2, 7])[0],
-                payment_method=PaymentMethod.CARD, shipping_total=Decimal(rng.choice(["0", "4.95", "9.95"])),
+                payment_method=payment_method, shipping_total=Decimal(rng.choice(["0", "4.95", "9.95"])),
                 internal_note="demo", submit=target != OrderStatus.DRAFT,
             )
         try:

@@ -334,6 +334,10 @@ class OrderLine(models.Model):
         return f"{self.quantity} × {self.sku}"
 
     @property
+    def tax_percent(self) -> Decimal:
+        return (self.tax_rate * 100).normalize()
+
+    @property
     def quantity_unshipped(self) -> int:
         return self.quantity - self.quantity_shipped
 

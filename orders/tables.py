@@ -7,7 +7,7 @@ from orders.models import Order
 class OrderTable(tables.Table):
     number = tables.Column(linkify=True, verbose_name="Order")
     created_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name="Created")
-    customer = tables.Column(accessor="customer__name", order_by=("customer__name", "pk"))
+    customer = tables.Column(accessor="customer__name", order_by=("customer__name", "pk"), verbose_name="Customer")
     channel = tables.Column()
     priority = tables.Column()
     status = tables.Column()
