@@ -1,5 +1,7 @@
 """A broker that is down loses nothing: the task waits in the outbox and is sent later."""
 
+import time
+
 import pytest
 from celery import shared_task
 from django.db import transaction
@@ -58,16 +60,21 @@ def test_a_task_from_a_rolled_back_transaction_is_never_sent(django_capture_on_c
 
 @pytest.mark.redis
 def test_a_real_broker_on_a_dead_port_goes_to_the_outbox(settings):
-    """With a real Redis transport pointed at a closed port the send fails fast and is kept."""
-    from oms.celery import app
+    """A real Redis transport pointed at a closed port fails fast, and the task is kept."""
+    from celery import Celery
 
-    old = app.conf.broker_url, app.conf.task_always_eager
-    app.conf.broker_url, app.conf.task_always_eager = "redis://127.0.0.1:1/0", False
-    try:
-        app.pool.force_close_all()
-        sent = dispatch_task(record, {"value": 3})
-    finally:
-        app.conf.broker_url, app.conf.task_always_eager = old
-        app.pool.force_close_all()
+    dead = Celery("dead-broker", broker="redis://127.0.0.1:1/0", set_as_current=False)
+    dead.conf.broker_transport_options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+
+    @dead.task(name="oms.tests.record_dead", shared=False)
+    def task(*, value):
+        return value
+
+
+    started = time.monotonic()
+    sent = dispatch_task(task, {"value": 3})
+
     assert sent is False
-    assert DeferredTask.objects.filter(task_name=record.name).exists()
+    assert time.monotonic() - started < 10
+    deferred = DeferredTask.objects.get(task_name="oms.tests.record_dead")
+    assert deferred.kwargs == {"value": 3} and deferred.error
