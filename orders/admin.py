@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from orders.models import Address, Customer, Order, OrderEvent, OrderHold, OrderLine
+from orders.models import Address, ApiClient, Customer, Order, OrderEvent, OrderHold, OrderLine
 
 
 class AddressInline(admin.StackedInline):
@@ -103,6 +103,18 @@ class OrderHoldAdmin(admin.ModelAdmin):
     search_fields = ("order__number", "message")
     list_select_related = ("order",)
     readonly_fields = [f.name for f in OrderHold._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(admin.ModelAdmin):
+    """Clients are made with `manage.py create_api_client` (the key is shown once); here they are switched off."""
+
+    list_display = ("name", "channel", "key_prefix", "is_active", "created_at", "last_used_at")
+    list_filter = ("channel", "is_active")
+    readonly_fields = ("key_prefix", "key_hash", "created_at", "last_used_at")
 
     def has_add_permission(self, request):
         return False

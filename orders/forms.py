@@ -148,3 +148,18 @@ class CustomerForm(forms.ModelForm):
 class CustomerHoldForm(forms.Form):
     on_hold = forms.BooleanField(required=False, label="Hold new orders of this customer for review")
     note = forms.CharField(max_length=255, required=False)
+
+
+class OrderImportForm(forms.Form):
+    channel = forms.ChoiceField(choices=[(Channel.MARKETPLACE, Channel.MARKETPLACE.label),
+                                         (Channel.WEB, Channel.WEB.label), (Channel.API, Channel.API.label)])
+    file = forms.FileField(help_text="CSV, UTF-8, one order line per row; at most 5 MB.")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 5 * 1024 * 1024:
+            raise forms.ValidationError("The file is larger than 5 MB.")
+        try:
+            return upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError("The file is not UTF-8 text.") from None

@@ -1,3 +1,4 @@
+import hashlib
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
@@ -398,3 +399,29 @@ class OrderHold(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id}: {self.get_reason_display()}"
+
+
+class ApiClient(models.Model):
+    """A web shop or marketplace allowed to post orders to the intake API, on one channel."""
+
+    name = models.CharField(max_length=100)
+    channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.WEB)
+    key_prefix = models.CharField(max_length=8, help_text="The first characters of the key, to tell keys apart.")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API client"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_channel_display()}, {self.key_prefix}…)"
+
+    @staticmethod
+    def new_key() -> str:
+        return "oms_" + secrets.token_urlsafe(32)
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()

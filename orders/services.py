@@ -8,12 +8,13 @@ Side effects (verification of a submitted order, e-mails) are scheduled on commi
 """
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django_fsm import can_proceed, has_transition_perm
@@ -25,10 +26,13 @@ from oms.sequences import sequence_next
 from oms.tasks import enqueue_on_commit
 from orders.enums import Channel, HoldReason, OrderEventType, OrderStatus, Priority
 from orders.locks import lock_order, lock_order_lines
-from orders.models import ADDRESS_FIELDS, Address, AddressSnapshot, Customer, Order, OrderEvent, OrderHold, OrderLine
+from orders.models import ADDRESS_FIELDS, Address, ApiClient, AddressSnapshot, Customer, Order, OrderEvent, OrderHold, OrderLine
 from orders.pricing import line_amounts, order_totals, tax_rate_for
 from orders.verification import OVERRIDABLE_REASONS, PipelineRun, pipeline, run_pipeline
 from payments.enums import PaymentMethod
+
+if TYPE_CHECKING:
+    from orders.intake import IntakeOrder
 
 
 class NotPermitted(DomainError):
@@ -543,3 +547,59 @@ def order_cancel(*, actor, order: Order, reason: str) -> Order:
 
 def address_snapshot_from(data: dict, prefix: str = "") -> AddressSnapshot:
     return AddressSnapshot(**{f: (data.get(f"{prefix}{f}") or "").strip() for f in ADDRESS_FIELDS})
+
+
+# -- intake from other channels -------------------------------------------------------
+
+
+def order_intake(*, actor, channel: str, intake: "IntakeOrder") -> tuple[Order, bool]:
+    """Create and submit an order from a web shop, marketplace or file; (order, created).
+
+    Idempotent per channel and external reference: a replay returns the order made the first
+    time, also when two copies of the same request race (the unique constraint decides).
+    """
+    existing = Order.objects.filter(channel=channel, external_reference=intake.external_reference).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            customer = Customer.objects.filter(email__iexact=intake.customer_email).order_by("pk").first()
+            if customer is None:
+                customer = customer_create(
+                    actor=actor, name=intake.customer_name, email=intake.customer_email,
+                    phone=intake.customer_phone, company=intake.customer_company, address=intake.shipping_address,
+                )
+            order = order_create(
+                actor=actor, customer=customer, lines=intake.lines, shipping_address=intake.shipping_address,
+                billing_address=intake.billing_address, channel=channel, priority=intake.priority,
+                payment_method=intake.payment_method, currency=intake.currency or None,
+                shipping_total=intake.shipping_total, customer_note=intake.customer_note,
+                external_reference=intake.external_reference, submit=True,
+            )
+    except IntegrityError:
+        existing = Order.objects.filter(channel=channel, external_reference=intake.external_reference).first()
+        if existing is None:
+            raise
+        return existing, False
+    return order, True
+
+
+def orders_import(*, actor, channel: str, intakes: list["IntakeOrder"]) -> tuple[list[Order], list[Order]]:
+    """Import a checked file of orders in one transaction; (created, already there)."""
+    created, skipped = [], []
+    with transaction.atomic():
+        for intake in intakes:
+            order, is_new = order_intake(actor=actor, channel=channel, intake=intake)
+            (created if is_new else skipped).append(order)
+    return created, skipped
+
+
+def api_client_create(*, actor, name: str, channel: str) -> tuple[ApiClient, str]:
+    """A channel's API client; returns it and its key, which is shown once and stored hashed."""
+    if channel not in Channel.values:
+        raise DomainError(f"Unknown channel {channel!r}.")
+    key = ApiClient.new_key()
+    with transaction.atomic():
+        client = ApiClient.objects.create(name=name, channel=channel, key_hash=ApiClient.hash_key(key),
+                                          key_prefix=key[:8])
+    return client, key

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("orders/", views.OrderListView.as_view(), name="order_list"),
     path("orders/new/", views.order_create, name="order_create"),
+    path("orders/import/", views.order_import, name="order_import"),
     path("orders/<str:number>/", views.order_detail, name="order_detail"),
     path("orders/<str:number>/edit/", views.order_edit, name="order_edit"),
     path("orders/<str:number>/actions/<str:action>/", views.order_action, name="order_action"),

@@ -308,6 +308,27 @@ def product_lookup(request: HttpRequest) -> HttpResponse:
     return render(request, "orders/partials/product_lookup.html", {"product": product, "code": code})
 
 
+@login_required
+@permission_required("orders.add_order", raise_exception=True)
+def order_import(request: HttpRequest) -> HttpResponse:
+    """CSV import: every row is checked first; a file with any problem imports nothing."""
+    from orders.intake import CSV_COLUMNS, parse_intake_csv
+
+    form = order_forms.OrderImportForm(request.POST or None, request.FILES or None)
+    problems = None
+    if request.method == "POST" and form.is_valid():
+        intakes, problems = parse_intake_csv(form.cleaned_data["file"])
+        if not problems:
+            created, skipped = services.orders_import(actor=request.user, channel=form.cleaned_data["channel"],
+                                                      intakes=intakes)
+            messages.success(request, f"Imported {len(created)} orders"
+                             + (f"; {len(skipped)} were already there and were left alone." if skipped else "."))
+            return redirect("orders:order_list")
+    return render(request, "orders/order_import.html", {
+        "form": form, "problems": problems, "columns": CSV_COLUMNS,
+    }, status=400 if request.method == "POST" else 200)
+
+
 # -- customers ------------------------------------------------------------------------
 
 

@@ -81,3 +81,30 @@ def test_many_concurrent_orders_get_unique_consecutive_numbers():
     assert not [r for r in results if isinstance(r, Exception)], results
     numbers = sorted(int(n[3:]) for n in results)
     assert numbers == list(range(numbers[0], numbers[0] + 12))
+
+
+def test_the_same_intake_order_posted_at_once_from_four_connections_is_created_once(settings):
+    from decimal import Decimal
+
+    from orders.enums import Channel
+    from orders.intake import parse_intake_json
+    from tests.factories import ProductFactory
+
+    settings.OMS_AUTO_VERIFY = False
+    ProductFactory(sku="CHAIR-1", unit_price=Decimal("10"))
+    payload = {"external_reference": "WEB-RACE", "customer": {"email": "ada@example.com", "name": "Ada"},
+               "shipping_address": {"name": "Ada", "line1": "1 Way", "city": "London", "postal_code": "N1",
+                                    "country": "GB"},
+               "lines": [{"sku": "CHAIR-1", "quantity": 1}]}
+
+    def work(i):
+        intake, problems = parse_intake_json(payload)
+        assert not problems
+        return services.order_intake(actor=None, channel=Channel.WEB, intake=intake)
+
+    results = run_together(4, work)
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sorted(created for _, created in results) == [False, False, False, True]
+    assert len({order.pk for order, _ in results}) == 1
+    assert Order.objects.filter(external_reference="WEB-RACE").count() == 1
