@@ -468,13 +468,18 @@ def order_allocate_backorder(*, actor, order: Order) -> Order:
 # -- fulfillment stages ---------------------------------------------------------------
 
 
-def order_release_to_fulfillment(*, actor, order: Order) -> Order:
+def _plain_transition(*, actor, order: Order, name: str, message: str) -> Order:
+    """A transition with no rule beyond the state machine's own: lock, move, save, record."""
     with transaction.atomic():
         locked = lock_order(order.pk)
-        change = _transition(locked, "release", actor)
+        change = _transition(locked, name, actor)
         _save_transition(locked)
-        _status_event(locked, actor, change, "Released to the warehouse.")
+        _status_event(locked, actor, change, message)
     return locked
+
+
+def order_release_to_fulfillment(*, actor, order: Order) -> Order:
+    return _plain_transition(actor=actor, order=order, name="release", message="Released to the warehouse.")
 
 
 def order_ship(*, actor, order: Order, quantities: dict[int, int] | None = None) -> Order:
@@ -510,21 +515,11 @@ def order_ship(*, actor, order: Order, quantities: dict[int, int] | None = None)
 
 
 def order_deliver(*, actor, order: Order) -> Order:
-    with transaction.atomic():
-        locked = lock_order(order.pk)
-        change = _transition(locked, "deliver", actor)
-        _save_transition(locked)
-        _status_event(locked, actor, change, "Delivered.")
-    return locked
+    return _plain_transition(actor=actor, order=order, name="deliver", message="Delivered.")
 
 
 def order_complete(*, actor, order: Order) -> Order:
-    with transaction.atomic():
-        locked = lock_order(order.pk)
-        change = _transition(locked, "complete", actor)
-        _save_transition(locked)
-        _status_event(locked, actor, change, "Order completed.")
-    return locked
+    return _plain_transition(actor=actor, order=order, name="complete", message="Order completed.")
 
 
 def order_cancel(*, actor, order: Order, reason: str) -> Order:
