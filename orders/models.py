@@ -188,6 +188,8 @@ class Order(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["status", "-created_at"], name="order_status_created_idx"),
             models.Index(fields=["customer", "-created_at"], name="order_customer_idx"),
             models.Index(fields=["status", "priority", "ship_by"], name="order_queue_idx"),
+            models.Index(fields=["external_reference"], name="order_external_ref_idx",
+                         condition=~Q(external_reference="")),
         ]
         constraints = [
             models.UniqueConstraint(
