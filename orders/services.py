@@ -29,6 +29,11 @@ from orders.models import ADDRESS_FIELDS, Address, AddressSnapshot, Customer, Or
 from orders.pricing import line_amounts, order_totals, tax_rate_for
 from orders.verification import OVERRIDABLE_REASONS, PipelineRun, pipeline, run_pipeline
 from payments.enums import PaymentMethod
+from payments.tasks import (
+    invoice_issue_for_order_task,
+    payment_capture_for_order_task,
+    payment_settle_cancelled_order_task,
+)
 
 
 class NotPermitted(DomainError):
@@ -461,6 +466,9 @@ def order_allocate_backorder(*, actor, order: Order) -> Order:
 def order_release_to_fulfillment(*, actor, order: Order) -> Order:
     with transaction.atomic():
         locked = lock_order(order.pk)
+        if locked.status == OrderStatus.CONFIRMED and not locked.payment_allows_release():  # payments
+            raise DomainError(f"Order {locked.number} waits for its {locked.get_payment_method_display()} "
+                              "payment; record it before releasing the order.")
         change = _transition(locked, "release", actor)
         _save_transition(locked)
         _status_event(locked, actor, change, "Released to the warehouse.")
@@ -495,6 +503,7 @@ def order_ship(*, actor, order: Order, quantities: dict[int, int] | None = None)
             OrderLine.objects.filter(pk=line_id).update(quantity_shipped=F("quantity_shipped") + qty)
         _save_transition(locked)
         _status_event(locked, actor, change, "Shipped." if fully else "Partially shipped.", lines=shipped_now)
+        _payments_after_shipment(locked)  # payments: capture, invoice (after commit)
     return locked
 
 
@@ -531,7 +540,17 @@ def order_cancel(*, actor, order: Order, reason: str) -> Order:
         )
         _save_transition(locked, "cancel_reason", "hold_reason")
         _status_event(locked, actor, change, f"Cancelled: {reason}")
+        enqueue_on_commit(payment_settle_cancelled_order_task, order_id=locked.pk)  # payments: void or refund
     return locked
+
+
+# -- payments (issue #4): the gateway is called after commit, never under the order lock --
+
+
+def _payments_after_shipment(order: Order) -> None:
+    enqueue_on_commit(payment_capture_for_order_task, order_id=order.pk)
+    if order.status == OrderStatus.SHIPPED:
+        enqueue_on_commit(invoice_issue_for_order_task, order_id=order.pk)
 
 
 def address_snapshot_from(data: dict, prefix: str = "") -> AddressSnapshot:
