@@ -49,6 +49,7 @@ logger = logging.getLogger(__name__)
 
 FULLY_SHIPPED_STATUSES = (OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED)
 UNINVOICEABLE_STATUSES = (OrderStatus.DRAFT, OrderStatus.CANCELLED)
+MANUAL_GATEWAY = "manual"
 TIMEOUT_MESSAGE = "The payment gateway did not answer in time; the outcome is unknown. Retrying is safe."
 
 
@@ -135,7 +136,7 @@ def _reserve(*, payment_id: int, kind: str, amount: Decimal, key: str, actor, no
             with transaction.atomic():
                 row = PaymentTransaction.objects.create(
                     payment=payment, kind=kind, amount=amount, currency=payment.currency, idempotency_key=key,
-                    gateway=get_gateway().name, note=note[:255], actor=_user_or_none(actor),
+                    gateway=_gateway_name(payment, kind), note=note[:255], actor=_user_or_none(actor),
                 )
         except IntegrityError:
             raise DomainError("That request was already made for another payment.", code="idempotency_conflict")
@@ -188,8 +189,17 @@ def _refuse_or_reserve(payment: Payment, kind: str, amount: Decimal) -> None:
                               f"{payment.currency} of what was captured is left to refund.", code="amount_too_high")
 
 
+def _gateway_name(payment: Payment, kind: str) -> str:
+    # Money received by hand (wire, ACH, cash) is paid back by hand: the refund is only recorded.
+    if kind == TransactionKind.REFUND and not payment.authorization_reference:
+        return MANUAL_GATEWAY
+    return get_gateway().name
+
+
 def _call_gateway(row: PaymentTransaction, payment: Payment) -> GatewayResult | None:
     """The gateway's answer, or None when it did not answer (the outcome is unknown)."""
+    if row.gateway == MANUAL_GATEWAY:
+        return GatewayResult(True, reference="", error_message="")
     gateway = get_gateway()
     call = {"amount": row.amount, "currency": row.currency, "idempotency_key": row.idempotency_key}
     try:
@@ -348,7 +358,7 @@ def payment_record_manual(*, actor, order: Order, amount, currency: str, referen
                               code="amount_too_high")
         row = PaymentTransaction.objects.create(
             payment=payment, kind=TransactionKind.MANUAL, amount=amount, currency=currency, idempotency_key=key,
-            outcome=TransactionOutcome.SUCCEEDED, gateway="manual", gateway_reference=reference.strip()[:100],
+            outcome=TransactionOutcome.SUCCEEDED, gateway=MANUAL_GATEWAY, gateway_reference=reference.strip()[:100],
             note=note.strip()[:255], actor=_user_or_none(actor), completed_at=timezone.now(),
         )
         payment.authorized_amount += amount
