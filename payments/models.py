@@ -290,6 +290,10 @@ class InvoiceLine(models.Model):
     def __str__(self) -> str:
         return f"{self.quantity} × {self.description}"
 
+    @property
+    def tax_percent(self) -> str:
+        return f"{(self.tax_rate * 100).normalize():f}"
+
 
 class CreditNote(models.Model):
     """A refund against an invoice; numbered in its own gapless series per year."""
