@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from payments import views as payments_views
+
 admin.site.site_header = "OMS administration"
 admin.site.site_title = "OMS admin"
 
@@ -9,5 +11,8 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("payments/", include("payments.urls")),
+    path("track/<str:token>/invoice/<str:number>.pdf", payments_views.invoice_pdf_for_customer,
+         name="invoice_pdf_customer"),
     path("", include("orders.urls")),
 ]
