@@ -41,3 +41,18 @@ def pytest_collection_modifyitems(config, items):
         for marker, reason in missing.items():
             if item.get_closest_marker(marker):
                 item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(autouse=True)
+def _celery_tasks_run_inline(request):
+    """On-commit tasks run in the test process even when REDIS_URL selects a real broker
+    (tests marked celery_worker keep the broker and a real worker)."""
+    if request.node.get_closest_marker("celery_worker"):
+        yield
+        return
+    from oms.celery import app as celery_app
+
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = eager

@@ -1,6 +1,5 @@
 import pytest
 
-from oms.celery import app as celery_app
 from orders.models import Order
 from payments.enums import AUTHORIZE_METHODS, PaymentMethod
 from tests.factories import make_order
@@ -16,15 +15,6 @@ SLOW = "4000000000000119"
 @pytest.fixture(autouse=True)
 def _payments_test_settings(settings):
     settings.OMS_SIMULATED_GATEWAY_DELAY = 0.01
-
-
-@pytest.fixture(autouse=True)
-def _tasks_run_inline():
-    """On-commit tasks run in the test process even when REDIS_URL selects a real broker."""
-    eager = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = eager
 
 
 @pytest.fixture(autouse=True)
