@@ -211,3 +211,5 @@ OMS_SELLER = {
 }
 CELERY_BEAT_SCHEDULE["invoices-mark-overdue"] = {"task": "payments.tasks.invoices_mark_overdue_task",
                                                   "schedule": 3600.0}
+CELERY_BEAT_SCHEDULE["payment-transactions-expire-stale"] = {
+    "task": "payments.tasks.payment_transactions_expire_stale_task", "schedule": 300.0}

@@ -407,7 +407,7 @@ def payment_settle_cancelled_order(*, actor, order_id: int) -> PaymentTransactio
 # -- invoices and credit notes --------------------------------------------------------
 
 
-def invoice_issue(*, actor, order: Order) -> Invoice:
+def invoice_issue(*, actor, order: Order, send_email: bool = True) -> Invoice:
     """Issue the order's invoice (or return the one it has); numbered gaplessly per year.
 
     The number comes from a counter row updated inside this transaction: concurrent
@@ -441,9 +441,10 @@ def invoice_issue(*, actor, order: Order) -> Invoice:
         for line in lines:
             line.invoice = invoice
         InvoiceLine.objects.bulk_create(lines)
-        from payments.tasks import invoice_email_task
+        if send_email:
+            from payments.tasks import invoice_email_task
 
-        enqueue_on_commit(invoice_email_task, invoice_id=invoice.pk)
+            enqueue_on_commit(invoice_email_task, invoice_id=invoice.pk)
     return invoice
 
 
