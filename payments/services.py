@@ -44,6 +44,7 @@ from payments.gateways import GatewayResult, GatewayTimeout, get_gateway
 from payments.gateways.base import GatewayError
 from payments.locks import lock_invoice, lock_payment
 from payments.models import CreditNote, Invoice, InvoiceLine, Payment, PaymentTransaction, TaxRate
+from payments.signals import send_order_payment_event
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +84,11 @@ def payment_for_order(*, order: Order) -> Payment:
     """The order's payment, created (pending, for the order total) the first time it is needed."""
     payment = Payment.objects.filter(order_id=order.pk).first()
     if payment is not None:
+        if payment.amount != order.total and payment.status in (PaymentStatus.PENDING, PaymentStatus.FAILED):
+            # The draft changed after the card was given: nothing was authorized yet, follow the order.
+            Payment.objects.filter(pk=payment.pk, status__in=[PaymentStatus.PENDING, PaymentStatus.FAILED]).update(
+                amount=order.total)
+            payment = Payment.objects.get(pk=payment.pk)
         return payment
     try:
         with transaction.atomic():
@@ -227,7 +233,19 @@ def _record(*, row: PaymentTransaction, result: GatewayResult | None, actor) -> 
         row = PaymentTransaction.objects.get(pk=row.pk)
         if written and outcome in FINAL_OUTCOMES:
             _apply_outcome(payment, row, actor)
+        if written:
+            _announce(payment, row, actor)
     return row
+
+
+def _announce(payment: Payment, row: PaymentTransaction, actor) -> None:
+    words = {TransactionOutcome.SUCCEEDED: "", TransactionOutcome.FAILED: " failed",
+             TransactionOutcome.UNKNOWN: " got no answer"}[row.outcome]
+    amount = f" {row.amount} {row.currency}" if row.amount else ""
+    reason = f": {row.error_message}" if row.error_message and row.outcome != TransactionOutcome.SUCCEEDED else ""
+    send_order_payment_event(order_id=payment.order_id, actor=actor,
+                             message=f"Payment {row.get_kind_display().lower()}{amount}{words}{reason}",
+                             kind=row.kind, outcome=row.outcome, amount=str(row.amount), transaction_id=row.pk)
 
 
 def _apply_outcome(payment: Payment, row: PaymentTransaction, actor) -> None:
@@ -315,11 +333,13 @@ def _void_unauthorized(*, payment: Payment, key: str, actor) -> PaymentTransacti
             raise TransitionRefused(f"The payment is {locked.get_status_display().lower()}; void it through the gateway.")
         locked.void()
         locked.save(update_fields=["status", "updated_at"])
-        return PaymentTransaction.objects.create(
+        row = PaymentTransaction.objects.create(
             payment=locked, kind=TransactionKind.VOID, amount=ZERO, currency=locked.currency, idempotency_key=key,
             outcome=TransactionOutcome.SUCCEEDED, completed_at=timezone.now(), actor=_user_or_none(actor),
             note="Nothing was authorized; no gateway call.",
         )
+        _announce(locked, row, actor)
+    return row
 
 
 def payment_refund(*, actor, payment: Payment, amount, reason: str = "",
@@ -366,6 +386,7 @@ def payment_record_manual(*, actor, order: Order, amount, currency: str, referen
         payment.record_manual()
         payment.save(update_fields=["authorized_amount", "captured_amount", "status", "updated_at"])
         _invoice_settle(payment)
+        _announce(payment, row, actor)
     return row
 
 
@@ -441,6 +462,9 @@ def invoice_issue(*, actor, order: Order, send_email: bool = True) -> Invoice:
         for line in lines:
             line.invoice = invoice
         InvoiceLine.objects.bulk_create(lines)
+        send_order_payment_event(order_id=order.pk, actor=actor, message=f"Invoice {invoice.number} issued: "
+                                 f"{invoice.total} {invoice.currency}, due {invoice.due_date:%Y-%m-%d}.",
+                                 invoice=invoice.number)
         if send_email:
             from payments.tasks import invoice_email_task
 
@@ -522,11 +546,15 @@ def credit_note_issue(*, actor, invoice: Invoice, amount, reason: str = "",
         issued_at = timezone.now()
         year = timezone.localdate(issued_at).year
         tax = quantize(amount * invoice.tax_total / invoice.total, invoice.currency) if invoice.total else ZERO
-        return CreditNote.objects.create(
+        note = CreditNote.objects.create(
             number=f"CN-{year}-{sequence_next(name=f'credit-note-{year}'):06d}", invoice=invoice,
             transaction=payment_transaction, currency=invoice.currency, amount=amount, tax_amount=tax,
             reason=reason.strip()[:255], issued_at=issued_at, issued_by=_user_or_none(actor),
         )
+        send_order_payment_event(order_id=invoice.order_id, actor=actor, credit_note=note.number,
+                                 message=f"Credit note {note.number} issued against {invoice.number}: "
+                                         f"{amount} {invoice.currency}.")
+    return note
 
 
 def invoice_email_send(*, invoice_id: int) -> bool:

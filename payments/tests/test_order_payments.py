@@ -138,3 +138,23 @@ def test_settling_a_cancelled_order_twice_changes_nothing_the_second_time(place_
         order_cancel(actor=None, order=order, reason="Duplicate order.")
     assert payment_settle_cancelled_order(actor=None, order_id=order.pk) is None
     assert Payment.objects.get(order=order).transactions.count() == 2
+
+
+def test_money_moving_shows_on_the_order_timeline(place_order, ship):
+    order = ship(place_order(card=APPROVED))
+    messages = list(order.events.filter(type="payment").values_list("message", flat=True))
+    assert any(m.startswith(f"Payment capture {order.total} USD") for m in messages)
+    assert any(m.startswith("Invoice INV-") for m in messages)
+
+
+def test_a_card_given_on_the_draft_is_authorized_for_the_final_total(django_capture_on_commit_callbacks):
+    from orders.services import LineInput, order_submit, order_update_draft
+    from tests.factories import address, make_order
+
+    order = make_order(products=[ProductFactory(unit_price=Decimal("10.00"))])
+    payment_details_set(actor=None, order=order, card_number=APPROVED)
+    order = order_update_draft(actor=None, order=order, shipping_address=address(),
+                               lines=[LineInput(product=ProductFactory(unit_price=Decimal("25.00")), quantity=2)])
+    with django_capture_on_commit_callbacks(execute=True):
+        order_submit(actor=None, order=order)
+    assert Payment.objects.get(order=order).authorized_amount == Order.objects.get(pk=order.pk).total
