@@ -213,3 +213,9 @@ CELERY_BEAT_SCHEDULE["invoices-mark-overdue"] = {"task": "payments.tasks.invoice
                                                   "schedule": 3600.0}
 CELERY_BEAT_SCHEDULE["payment-transactions-expire-stale"] = {
     "task": "payments.tasks.payment_transactions_expire_stale_task", "schedule": 300.0}
+CELERY_BEAT_SCHEDULE["payments-retry-unknown"] = {"task": "payments.tasks.payments_retry_unknown_task",
+                                                  "schedule": 600.0}
+# Shared secret the payment provider signs its webhooks with (HMAC-SHA256 of the body).
+OMS_PAYMENT_WEBHOOK_SECRET = env.str("OMS_PAYMENT_WEBHOOK_SECRET", default="dev-webhook-secret")
+if PRODUCTION and OMS_PAYMENT_WEBHOOK_SECRET == "dev-webhook-secret":
+    raise ImproperlyConfigured("Production needs its own OMS_PAYMENT_WEBHOOK_SECRET.")

@@ -219,7 +219,8 @@ def _call_gateway(row: PaymentTransaction, payment: Payment) -> GatewayResult | 
     return None
 
 
-def _record(*, row: PaymentTransaction, result: GatewayResult | None, actor) -> PaymentTransaction:
+def _record(*, row: PaymentTransaction, result: GatewayResult | None, actor,
+            from_outcomes=(TransactionOutcome.PENDING,)) -> PaymentTransaction:
     with transaction.atomic():
         payment = lock_payment(row.payment_id)
         if result is None:
@@ -228,7 +229,7 @@ def _record(*, row: PaymentTransaction, result: GatewayResult | None, actor) -> 
             outcome = TransactionOutcome.SUCCEEDED if result.success else TransactionOutcome.FAILED
             fields = {"gateway_reference": result.reference[:100], "error_code": result.error_code[:50],
                       "error_message": result.error_message[:255]}
-        written = PaymentTransaction.objects.filter(pk=row.pk, outcome=TransactionOutcome.PENDING).update(
+        written = PaymentTransaction.objects.filter(pk=row.pk, outcome__in=from_outcomes).update(
             outcome=outcome, completed_at=timezone.now(), **fields)
         row = PaymentTransaction.objects.get(pk=row.pk)
         if written and outcome in FINAL_OUTCOMES:
@@ -295,6 +296,34 @@ def _execute(*, payment: Payment, kind: str, amount: Decimal, key: str, actor, n
         return row
     result = _call_gateway(row, Payment.objects.get(pk=payment.pk))
     return _record(row=row, result=result, actor=actor)
+
+
+# -- unknown outcomes: retried with the same key, or settled by the gateway's webhook --
+
+
+def payment_retry_unknown(*, actor, payment: Payment) -> list[PaymentTransaction]:
+    """Ask the gateway again, with the same keys, about calls that got no answer; safe to repeat."""
+    rows = PaymentTransaction.objects.filter(payment_id=payment.pk, outcome=TransactionOutcome.UNKNOWN).order_by("pk")
+    done = []
+    for row in rows:
+        try:
+            done.append(_execute(payment=payment, kind=row.kind, amount=row.amount, key=row.idempotency_key,
+                                 actor=actor))
+        except DomainError as exc:  # another worker is retrying it right now
+            logger.info("Retry of %s skipped: %s", row.idempotency_key, exc)
+    return done
+
+
+def payment_webhook_apply(*, idempotency_key: str, success: bool, reference: str = "", error_code: str = "",
+                          error_message: str = "") -> PaymentTransaction | None:
+    """The gateway tells us how a call ended. A replayed or late notice changes nothing:
+    only a transaction still in flight or unknown takes the outcome, exactly once."""
+    row = PaymentTransaction.objects.filter(idempotency_key=idempotency_key).first()
+    if row is None or row.is_final:
+        return row
+    result = GatewayResult(bool(success), reference or "", error_code or "", error_message or "")
+    return _record(row=row, result=result, actor=None, from_outcomes=(TransactionOutcome.PENDING,
+                                                                      TransactionOutcome.UNKNOWN))
 
 
 # -- operations -----------------------------------------------------------------------
@@ -393,6 +422,9 @@ def payment_record_manual(*, actor, order: Order, amount, currency: str, referen
 def payment_capture_for_order(*, actor, order_id: int) -> PaymentTransaction | None:
     """Capture what has shipped of a card order (all of it once fully shipped); safe to run twice."""
     payment = Payment.objects.select_related("order").filter(order_id=order_id).first()
+    if payment is not None:
+        payment_retry_unknown(actor=actor, payment=payment)
+        payment = Payment.objects.select_related("order").get(pk=payment.pk)
     if payment is None or payment.method not in AUTHORIZE_METHODS or payment.status not in (
         PaymentStatus.AUTHORIZED, PaymentStatus.PARTIALLY_CAPTURED
     ):
@@ -415,6 +447,9 @@ def _shipped_value(order: Order) -> Decimal:
 def payment_settle_cancelled_order(*, actor, order_id: int) -> PaymentTransaction | None:
     """A cancelled order: void its authorization, or refund what was already taken; safe to run twice."""
     payment = Payment.objects.filter(order_id=order_id).first()
+    if payment is not None:
+        payment_retry_unknown(actor=actor, payment=payment)
+        payment = Payment.objects.get(pk=payment.pk)
     if payment is None or payment.status in (PaymentStatus.VOIDED, PaymentStatus.REFUNDED):
         return None
     if payment.status in (PaymentStatus.PENDING, PaymentStatus.FAILED, PaymentStatus.AUTHORIZED):

@@ -13,22 +13,48 @@ logger = logging.getLogger(__name__)
 RETRY = {"autoretry_for": (ConnectionError, TimeoutError), "retry_backoff": True, "max_retries": 5}
 
 
-@shared_task(**RETRY)
+class OutcomeUnknown(Exception):
+    """The gateway did not answer; the task runs again later and retries with the same key."""
+
+
+GATEWAY_RETRY = {"autoretry_for": (ConnectionError, TimeoutError, OutcomeUnknown), "retry_backoff": 30,
+                 "retry_backoff_max": 1800, "max_retries": 8}
+
+
+def _outcome(row, nothing: str) -> str:
+    if row is None:
+        return nothing
+    if row.outcome in (TransactionOutcome.UNKNOWN, TransactionOutcome.PENDING):
+        raise OutcomeUnknown(row.idempotency_key)
+    return row.outcome
+
+
+@shared_task(**GATEWAY_RETRY)
 def payment_capture_for_order_task(*, order_id: int) -> str:
     """The order shipped (some or all of it): capture what shipped."""
     from payments.services import payment_capture_for_order
 
-    row = payment_capture_for_order(actor=None, order_id=order_id)
-    return row.outcome if row is not None else "nothing to capture"
+    return _outcome(payment_capture_for_order(actor=None, order_id=order_id), "nothing to capture")
 
 
-@shared_task(**RETRY)
+@shared_task(**GATEWAY_RETRY)
 def payment_settle_cancelled_order_task(*, order_id: int) -> str:
     """The order was cancelled: void its authorization or refund what was taken."""
     from payments.services import payment_settle_cancelled_order
 
-    row = payment_settle_cancelled_order(actor=None, order_id=order_id)
-    return row.outcome if row is not None else "nothing to settle"
+    return _outcome(payment_settle_cancelled_order(actor=None, order_id=order_id), "nothing to settle")
+
+
+@shared_task
+def payments_retry_unknown_task(limit: int = 200) -> int:
+    """Sweep: ask the gateway again about calls that got no answer (same keys, so never twice)."""
+    from payments.models import Payment
+    from payments.services import payment_retry_unknown
+
+    payment_ids = (Payment.objects.filter(transactions__outcome=TransactionOutcome.UNKNOWN)
+                   .values_list("pk", flat=True).distinct()[:limit])
+    return sum(len(payment_retry_unknown(actor=None, payment=payment))
+               for payment in Payment.objects.filter(pk__in=list(payment_ids)))
 
 
 @shared_task(**RETRY)

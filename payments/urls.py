@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/refund/", views.payment_refund, name="payment_refund"),
     path("<int:pk>/manual/", views.payment_record_manual, name="payment_record_manual"),
     path("<int:pk>/card/", views.payment_card_update, name="payment_card_update"),
+    path("webhooks/gateway/", views.gateway_webhook, name="gateway_webhook"),
     path("invoices/", views.invoice_list, name="invoice_list"),
     path("invoices/overdue/", views.invoice_list, {"overdue": True}, name="invoice_overdue"),
     path("invoices/issue/<int:order_id>/", views.invoice_issue, name="invoice_issue"),

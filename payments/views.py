@@ -1,10 +1,16 @@
 """Finance screens: payments and their transactions, capture/void/refund, manual receipts, invoices."""
 
+import hashlib
+import hmac
+import json
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from oms.exceptions import DomainError
@@ -212,3 +218,27 @@ def invoice_void(request, number: str):
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect(invoice)
+
+
+@csrf_exempt
+@require_POST
+def gateway_webhook(request):
+    """The provider's notice of how a call ended, signed with the shared secret (HMAC-SHA256 of the body).
+
+    Replays are harmless: a transaction whose outcome is already final is left as it is.
+    """
+    expected = hmac.new(settings.OMS_PAYMENT_WEBHOOK_SECRET.encode(), request.body, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, request.headers.get("X-Signature", "")):
+        return JsonResponse({"error": "bad signature"}, status=403)
+    try:
+        notice = json.loads(request.body)
+        key, success = str(notice["idempotency_key"]), bool(notice["success"])
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse({"error": "expected JSON with idempotency_key and success"}, status=400)
+    row = services.payment_webhook_apply(
+        idempotency_key=key, success=success, reference=str(notice.get("reference", "")),
+        error_code=str(notice.get("error_code", "")), error_message=str(notice.get("error_message", "")),
+    )
+    if row is None:
+        return JsonResponse({"error": "unknown idempotency key"}, status=404)
+    return JsonResponse({"transaction": row.pk, "outcome": row.outcome})
