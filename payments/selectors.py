@@ -89,3 +89,8 @@ def invoice_for_customer(*, tracking_token: str, number: str) -> Invoice | None:
         return None
     return (Invoice.objects.select_related("order").exclude(status=InvoiceStatus.VOID)
             .filter(number=number, order__tracking_token=tracking_token).first())
+
+
+def invoices_for_customer(order) -> list[Invoice]:
+    """The invoices the tracking page lists for the customer (link: `invoice_pdf_customer`)."""
+    return list(order.invoices.exclude(status=InvoiceStatus.VOID).order_by("issued_at", "pk"))

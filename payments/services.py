@@ -84,10 +84,13 @@ def payment_for_order(*, order: Order) -> Payment:
     """The order's payment, created (pending, for the order total) the first time it is needed."""
     payment = Payment.objects.filter(order_id=order.pk).first()
     if payment is not None:
-        if payment.amount != order.total and payment.status in (PaymentStatus.PENDING, PaymentStatus.FAILED):
+        changed = (payment.amount, payment.method, payment.currency) != (order.total, order.payment_method,
+                                                                          order.currency)
+        if changed and payment.status in (PaymentStatus.PENDING, PaymentStatus.FAILED):
             # The draft changed after the card was given: nothing was authorized yet, follow the order.
-            Payment.objects.filter(pk=payment.pk, status__in=[PaymentStatus.PENDING, PaymentStatus.FAILED]).update(
-                amount=order.total)
+            Payment.objects.filter(
+                pk=payment.pk, status__in=[PaymentStatus.PENDING, PaymentStatus.FAILED], captured_amount=0,
+            ).update(amount=order.total, method=order.payment_method, currency=order.currency)
             payment = Payment.objects.get(pk=payment.pk)
         return payment
     try:
