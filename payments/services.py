@@ -266,7 +266,10 @@ def _apply_outcome(payment: Payment, row: PaymentTransaction, actor) -> None:
             payment.failure_message = row.error_message or "The payment was declined."
             payment.fail()
         elif succeeded:
-            logger.error("Authorization %s succeeded for payment %s in status %s", row.pk, payment.pk, payment.status)
+            # The order was cancelled while the gateway was authorizing: release the money again.
+            from payments.tasks import payment_void_orphan_authorization_task
+
+            enqueue_on_commit(payment_void_orphan_authorization_task, transaction_id=row.pk)
         fields |= {"authorized_amount", "authorization_reference", "failure_message", "status"}
     elif row.kind == TransactionKind.CAPTURE:
         payment.pending_capture -= row.amount
@@ -299,6 +302,32 @@ def _execute(*, payment: Payment, kind: str, amount: Decimal, key: str, actor, n
         return row
     result = _call_gateway(row, Payment.objects.get(pk=payment.pk))
     return _record(row=row, result=result, actor=actor)
+
+
+def payment_void_orphan_authorization(*, transaction_id: int) -> PaymentTransaction | None:
+    """Void an authorization that succeeded after its payment was already voided; safe to run twice."""
+    authorization = PaymentTransaction.objects.select_related("payment").get(pk=transaction_id)
+    key = f"{authorization.idempotency_key}:orphan-void"
+    existing = PaymentTransaction.objects.filter(idempotency_key=key).first()
+    if existing is not None and existing.outcome != TransactionOutcome.UNKNOWN:
+        return existing
+    row = existing or PaymentTransaction.objects.create(
+        payment=authorization.payment, kind=TransactionKind.VOID, amount=ZERO, currency=authorization.currency,
+        idempotency_key=key, gateway=authorization.gateway, note="Late authorization of a voided payment released.",
+    )
+    try:
+        result = get_gateway().void(amount=authorization.amount, currency=authorization.currency, idempotency_key=key,
+                                    reference=authorization.gateway_reference)
+    except Exception:
+        logger.exception("Void of orphan authorization %s failed", authorization.pk)
+        result = None
+    outcome = TransactionOutcome.UNKNOWN if result is None else (
+        TransactionOutcome.SUCCEEDED if result.success else TransactionOutcome.FAILED)
+    PaymentTransaction.objects.filter(pk=row.pk, outcome__in=[TransactionOutcome.PENDING, TransactionOutcome.UNKNOWN]
+                                      ).update(outcome=outcome, completed_at=timezone.now(),
+                                               gateway_reference=result.reference if result else "",
+                                               error_message=(result.error_message if result else TIMEOUT_MESSAGE))
+    return PaymentTransaction.objects.get(pk=row.pk)
 
 
 # -- unknown outcomes: retried with the same key, or settled by the gateway's webhook --

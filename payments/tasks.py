@@ -45,6 +45,14 @@ def payment_settle_cancelled_order_task(*, order_id: int) -> str:
     return _outcome(payment_settle_cancelled_order(actor=None, order_id=order_id), "nothing to settle")
 
 
+@shared_task(**GATEWAY_RETRY)
+def payment_void_orphan_authorization_task(*, transaction_id: int) -> str:
+    """An authorization came back after its order was cancelled: void it at the gateway."""
+    from payments.services import payment_void_orphan_authorization
+
+    return _outcome(payment_void_orphan_authorization(transaction_id=transaction_id), "nothing to void")
+
+
 @shared_task
 def payments_retry_unknown_task(limit: int = 200) -> int:
     """Sweep: ask the gateway again about calls that got no answer (same keys, so never twice)."""

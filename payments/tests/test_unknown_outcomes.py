@@ -116,3 +116,18 @@ def test_a_webhook_with_a_bad_signature_is_refused(client):
 
 def test_a_webhook_for_an_unknown_key_is_not_found(client):
     assert signed_post(client, {"idempotency_key": "nope", "success": True}).status_code == 404
+
+
+def test_an_authorization_that_answers_after_the_payment_was_voided_is_voided_again(
+        django_capture_on_commit_callbacks):
+    from payments.services import _call_gateway, _record, _reserve, payment_void
+
+    payment = payment_for_order(order=make_order())
+    row, _ = _reserve(payment_id=payment.pk, kind="authorize", amount=payment.amount, key="late-auth", actor=None)
+    payment_void(actor=None, payment=Payment.objects.get(pk=payment.pk))  # the order is cancelled meanwhile
+    with django_capture_on_commit_callbacks(execute=True):
+        _record(row=row, result=_call_gateway(row, payment), actor=None)
+    payment = Payment.objects.get(pk=payment.pk)
+    assert payment.status == PaymentStatus.VOIDED and payment.authorized_amount == 0
+    orphan_void = payment.transactions.get(idempotency_key="late-auth:orphan-void")
+    assert orphan_void.outcome == TransactionOutcome.SUCCEEDED
