@@ -118,6 +118,10 @@ def payment_details_set(*, actor, order: Order, card_number: str) -> Payment:
         if payment.status not in (PaymentStatus.PENDING, PaymentStatus.FAILED):
             raise TransitionRefused(f"The payment is {payment.get_status_display().lower()}; "
                                     "its card can no longer be changed.")
+        if payment.transactions.filter(kind=TransactionKind.AUTHORIZE, outcome__in=[
+                TransactionOutcome.PENDING, TransactionOutcome.UNKNOWN]).exists():
+            raise DomainError("The last authorization has no answer from the gateway yet; retry it (release the "
+                              "order's hold) before giving another card.", code="in_progress")
         if payment.status == PaymentStatus.FAILED:
             payment.retry()
         payment.source_token = card.token

@@ -314,3 +314,19 @@ def test_an_order_without_a_payment_is_unpaid():
     order = make_order()
     assert order.status == OrderStatus.DRAFT
     assert order_payment_status(order) == OrderPaymentStatus.UNPAID
+
+
+def test_a_new_card_is_refused_while_the_last_authorization_has_no_answer():
+    order = make_order()
+    payment = payment_details_set(actor=None, order=order, card_number=SLOW)
+    payment_authorize(actor=None, payment=payment)
+    with pytest.raises(DomainError, match="no answer from the gateway yet"):
+        payment_details_set(actor=None, order=order, card_number="4242424242424242")
+    assert fresh(payment).card_last4 == "0119"
+
+
+def test_capturing_a_negative_amount_is_refused_and_writes_nothing():
+    payment = authorized_payment()
+    with pytest.raises(DomainError, match="more than zero"):
+        payment_capture(actor=None, payment=payment, amount=Decimal("-1.00"))
+    assert payment.transactions.count() == 1 and fresh(payment).pending_capture == 0
