@@ -94,3 +94,10 @@ def invoice_for_customer(*, tracking_token: str, number: str) -> Invoice | None:
 def invoices_for_customer(order) -> list[Invoice]:
     """The invoices the tracking page lists for the customer (link: `invoice_pdf_customer`)."""
     return list(order.invoices.exclude(status=InvoiceStatus.VOID).order_by("issued_at", "pk"))
+
+
+def payment_statuses_for(orders) -> dict[int, OrderPaymentStatus]:
+    """Derived payment status of many orders in one query (for order lists): {order id: status}."""
+    orders = list(orders)
+    payments = {p.order_id: p for p in Payment.objects.filter(order_id__in=[o.pk for o in orders])}
+    return {order.pk: payment_status_of(order, payments.get(order.pk)) for order in orders}
