@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/void/", views.payment_void, name="payment_void"),
     path("<int:pk>/refund/", views.payment_refund, name="payment_refund"),
     path("<int:pk>/manual/", views.payment_record_manual, name="payment_record_manual"),
+    path("<int:pk>/retry-unknown/", views.payment_retry_unknown, name="payment_retry_unknown"),
     path("<int:pk>/card/", views.payment_card_update, name="payment_card_update"),
     path("webhooks/gateway/", views.gateway_webhook, name="gateway_webhook"),
     path("invoices/", views.invoice_list, name="invoice_list"),

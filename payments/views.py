@@ -68,11 +68,13 @@ def payment_list(request):
 @_staff("payments.view_payment")
 def payment_detail(request, pk: int):
     payment = get_object_or_404(Payment.objects.for_list(), pk=pk)
+    transactions = list(selectors.payment_transactions(payment))
     context = {
         "payment": payment,
         "order": payment.order,
         "order_payment_status": selectors.payment_status_of(payment.order, payment),
-        "transactions": selectors.payment_transactions(payment),
+        "transactions": transactions,
+        "has_unknown": any(row.outcome == TransactionOutcome.UNKNOWN for row in transactions),
         "invoices": payment.order.invoices.all(),
         "capture_form": CaptureForm(initial={"amount": payment.capturable or None}),
         "refund_form": RefundForm(initial={"amount": payment.refundable or None}),
@@ -141,6 +143,16 @@ def payment_record_manual(request, pk: int):
         messages.success(request, f"Recorded {row.amount} {row.currency} received.")
 
     return _payment_action(request, pk, ManualPaymentForm, record)
+
+
+@require_POST
+@_staff("payments.capture_payment")
+def payment_retry_unknown(request, pk: int):
+    payment = get_object_or_404(Payment, pk=pk)
+    rows = services.payment_retry_unknown(actor=request.user, payment=payment)
+    settled = [row for row in rows if row.is_final]
+    messages.info(request, f"Asked the gateway again about {len(rows)} call(s); {len(settled)} now settled.")
+    return redirect(payment)
 
 
 @require_POST

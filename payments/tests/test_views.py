@@ -158,3 +158,14 @@ def test_the_order_payment_panel_renders(place_order, rf, finance_user):
     html = Template("{% load payments_tags %}{% order_payment_panel order %}").render(
         Context({"order": order, "perms": None}))
     assert "Authorized" in html
+
+
+def test_finance_asks_the_gateway_again_about_an_unanswered_authorization(place_order, login, finance_user):
+    from payments.tests.conftest import SLOW
+
+    payment = card_payment(place_order, card=SLOW)
+    client = login(finance_user)
+    assert "Ask the gateway again" in client.get(payment.get_absolute_url()).content.decode()
+    response = client.post(reverse("payments:payment_retry_unknown", args=[payment.pk]), follow=True)
+    assert "1 now settled" in response.content.decode()
+    assert Payment.objects.get(pk=payment.pk).status == PaymentStatus.AUTHORIZED
