@@ -30,6 +30,7 @@ from payments.forms import (
 from payments.models import Invoice, Payment
 
 PAGE_SIZE = 50
+DEV_WEBHOOK_SECRET = "dev-webhook-secret"
 
 
 def _staff(permission: str):
@@ -239,6 +240,8 @@ def gateway_webhook(request):
 
     Replays are harmless: a transaction whose outcome is already final is left as it is.
     """
+    if settings.PRODUCTION and settings.OMS_PAYMENT_WEBHOOK_SECRET == DEV_WEBHOOK_SECRET:
+        return JsonResponse({"error": "webhooks are not configured (OMS_PAYMENT_WEBHOOK_SECRET)"}, status=403)
     expected = hmac.new(settings.OMS_PAYMENT_WEBHOOK_SECRET.encode(), request.body, hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, request.headers.get("X-Signature", "")):
         return JsonResponse({"error": "bad signature"}, status=403)

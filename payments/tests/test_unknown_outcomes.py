@@ -131,3 +131,8 @@ def test_an_authorization_that_answers_after_the_payment_was_voided_is_voided_ag
     assert payment.status == PaymentStatus.VOIDED and payment.authorized_amount == 0
     orphan_void = payment.transactions.get(idempotency_key="late-auth:orphan-void")
     assert orphan_void.outcome == TransactionOutcome.SUCCEEDED
+
+
+def test_webhooks_are_refused_in_production_with_the_development_secret(client, settings):
+    settings.PRODUCTION = True
+    assert signed_post(client, {"idempotency_key": "any", "success": True}).status_code == 403
