@@ -22,6 +22,7 @@ from orders.filters import OrderFilter
 from orders.models import Customer, Order
 from orders.services import NotPermitted
 from orders.tables import OrderTable
+from payments.services import payment_details_set
 
 
 # -- dashboard and list ---------------------------------------------------------------
@@ -239,8 +240,12 @@ def order_create(request: HttpRequest) -> HttpResponse:
                 actor=request.user, customer=customer, lines=lines.line_inputs(),
                 shipping_address=shipping.snapshot(), channel=data["channel"], priority=data["priority"],
                 payment_method=data["payment_method"], shipping_total=data["shipping_total"],
-                customer_note=data["customer_note"], internal_note=data["internal_note"], submit=submit,
+                customer_note=data["customer_note"], internal_note=data["internal_note"],
             )
+            if data["card_number"]:
+                payment_details_set(actor=request.user, order=order, card_number=data["card_number"])
+            if submit:
+                order = services.order_submit(actor=request.user, order=order)
     except ValidationError as exc:
         header.add_error(None, exc.messages)
         return _render_entry(request, header, shipping, lines, status=400)
@@ -277,6 +282,8 @@ def order_edit(request: HttpRequest, number: str) -> HttpResponse:
                 shipping_total=data["shipping_total"], customer_note=data["customer_note"],
                 internal_note=data["internal_note"],
             )
+            if data["card_number"]:
+                payment_details_set(actor=request.user, order=order, card_number=data["card_number"])
             if submit:
                 order = services.order_submit(actor=request.user, order=order)
     except ValidationError as exc:
