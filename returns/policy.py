@@ -13,7 +13,8 @@ from django.conf import settings
 from django.db.models import Sum
 from django.utils import timezone
 
-from orders.enums import OrderStatus
+from orders.enums import OrderEventType, OrderStatus
+from orders.models import OrderEvent
 from returns.enums import AWAITING_ITEMS_STATUSES, FREE_SHIPPING_REASONS
 from returns.models import NonReturnableProduct, ReturnLine
 
@@ -27,8 +28,13 @@ def window_days() -> int:
 
 
 def window_starts_at(order) -> datetime | None:
-    """The window runs from delivery; an order not confirmed delivered counts from its shipment."""
-    return order.delivered_at or order.shipped_at
+    """The window runs from delivery; an order not confirmed delivered counts from its shipment,
+    and a partially shipped one (no shipped_at yet) from its first shipment."""
+    if order.delivered_at or order.shipped_at:
+        return order.delivered_at or order.shipped_at
+    return (OrderEvent.objects.filter(order_id=order.pk, type=OrderEventType.STATUS_CHANGED,
+                                      to_status__in=[OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED])
+            .order_by("created_at", "pk").values_list("created_at", flat=True).first())
 
 
 def window_ends_at(order) -> datetime | None:

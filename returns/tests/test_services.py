@@ -208,6 +208,15 @@ def test_a_return_outside_the_window_is_refused_with_the_reason(delivered_order)
     assert refused.value.code == "outside_policy"
 
 
+def test_the_window_of_a_partially_shipped_order_runs_from_its_first_shipment(place_order, ship):
+    order = place_order(quantities=[2])
+    order = ship(order, quantities={order.lines.get().pk: 1})
+    OrderEvent.objects.filter(order=order, to_status=OrderStatus.PARTIALLY_SHIPPED).update(
+        created_at=timezone.now() - timedelta(days=31))
+    with pytest.raises(DomainError, match="return window"):
+        _request(order, (0, 1, UNWANTED))
+
+
 def test_a_return_on_the_last_day_of_the_window_is_accepted(delivered_order):
     order = delivered_order()
     Order.objects.filter(pk=order.pk).update(delivered_at=timezone.now() - timedelta(days=29, hours=23))
