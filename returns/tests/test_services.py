@@ -10,6 +10,8 @@ from django.utils import timezone
 from oms.exceptions import DomainError, TransitionRefused
 from orders.enums import OrderEventType, OrderStatus
 from orders.models import Order, OrderEvent
+from payments.gateways.base import GatewayTimeout
+from payments.gateways.simulated import SimulatedGateway
 from payments.models import CreditNote, Invoice, Payment
 from returns import services
 from returns.enums import InspectionOutcome, OrderReturnStatus, ReturnReason, ReturnSource, ReturnStatus
@@ -318,3 +320,32 @@ def test_an_email_is_sent_once_even_when_its_task_runs_twice(delivered_order):
     assert return_email_send(return_id=rma.pk, kind="requested") is True
     assert return_email_send(return_id=rma.pk, kind="requested") is False
     assert len(mail.outbox) == 1 and rma.number in mail.outbox[0].subject
+
+
+class RefundTimesOutOnce(SimulatedGateway):
+    """The first refund reaches the provider but its answer is lost; asking again gets that answer."""
+
+    timeouts = 0
+
+    def refund(self, **kwargs):
+        result = super().refund(**kwargs)
+        if RefundTimesOutOnce.timeouts:
+            RefundTimesOutOnce.timeouts -= 1
+            raise GatewayTimeout("lost answer")
+        return result
+
+
+def test_a_refund_without_an_answer_is_retried_with_the_same_request_and_paid_once(delivered_order, restocks,
+                                                                                   settings):
+    order = delivered_order()
+    rma = _received_and_inspected(order, (0, 1, UNWANTED))
+    settings.OMS_PAYMENT_GATEWAY = "returns.tests.test_services.RefundTimesOutOnce"
+    RefundTimesOutOnce.timeouts = 1
+    with pytest.raises(DomainError, match="did not answer") as unanswered:
+        services.return_refund(actor=None, return_request=rma)
+    assert unanswered.value.code == "in_progress"
+    assert ReturnRequest.objects.get(pk=rma.pk).status == ReturnStatus.INSPECTED
+    rma = services.return_refund(actor=None, return_request=rma)
+    assert rma.status == ReturnStatus.REFUNDED
+    payment = Payment.objects.get(order=order)
+    assert payment.refunded_amount == Decimal("20.00") and payment.transactions.filter(kind="refund").count() == 1
