@@ -14,16 +14,17 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, IntegerField, Value, When
 from django.utils import timezone
 from django_fsm import can_proceed, has_transition_perm
 
 from inventory.models import Product
+from inventory.services import allocation_allocate_order, allocations_consume, allocations_release_for_order
 from oms.exceptions import DomainError, TransitionRefused
 from oms.money import ZERO, minor_units
 from oms.sequences import sequence_next
 from oms.tasks import enqueue_on_commit
-from orders.enums import Channel, HoldReason, OrderEventType, OrderStatus, Priority
+from orders.enums import PRIORITY_RANK, Channel, HoldReason, OrderEventType, OrderStatus, Priority
 from orders.locks import lock_order, lock_order_lines
 from orders.models import ADDRESS_FIELDS, Address, AddressSnapshot, Customer, Order, OrderEvent, OrderHold, OrderLine
 from orders.pricing import line_amounts, order_totals, tax_rate_for
@@ -455,6 +456,41 @@ def order_allocate_backorder(*, actor, order: Order) -> Order:
     return locked
 
 
+def backorders_allocate(*, actor, product_ids: list[int]) -> list[Order]:
+    """Stock of these products arrived: allocate waiting backorders in queue order.
+
+    Queue order is priority, then promise date (ship_by), then placing time. Each order is
+    allocated in its own short transaction under its row lock; the ones now fully
+    allocated are confirmed (a customer-visible timeline event). Returns those confirmed.
+    Safe to run twice: allocation only covers what is still unallocated.
+    """
+    rank = Case(*[When(priority=p, then=Value(r)) for p, r in PRIORITY_RANK.items()], output_field=IntegerField())
+    waiting = (
+        Order.objects.filter(
+            status=OrderStatus.BACKORDERED,
+            pk__in=OrderLine.objects.filter(product_id__in=list(product_ids), quantity_allocated__lt=F("quantity"))
+            .values("order_id"),
+        )
+        .annotate(priority_rank=rank)
+        .order_by("priority_rank", F("ship_by").asc(nulls_last=True), "placed_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    confirmed = []
+    for order_id in list(waiting):
+        with transaction.atomic():
+            locked = lock_order(order_id)
+            if locked.status != OrderStatus.BACKORDERED:
+                continue  # cancelled or confirmed meanwhile
+            outcome = allocation_allocate_order(actor=actor, order=locked)
+            if outcome.allocations:
+                order_event_record(order=locked, type=OrderEventType.STOCK, actor=actor,
+                                   message=f"Stock allocated from {', '.join(outcome.warehouses)}.",
+                                   data={"short": {line.sku: n for line, n in outcome.short}})
+            if outcome.allocations and outcome.complete:
+                confirmed.append(order_allocate_backorder(actor=actor, order=locked))
+    return confirmed
+
+
 # -- fulfillment stages ---------------------------------------------------------------
 
 
@@ -491,6 +527,8 @@ def order_ship(*, actor, order: Order, quantities: dict[int, int] | None = None)
             raise DomainError(f"Order {locked.number} has nothing left to ship.")
         fully = all(line.quantity_shipped == line.quantity for line in lines)
         change = _transition(locked, "ship", actor, fully)
+        # inventory (issue #3): shipped units leave the warehouse, consuming their allocations.
+        allocations_consume(actor=actor, order=locked, quantities=quantities)
         for line_id, qty in quantities.items():
             OrderLine.objects.filter(pk=line_id).update(quantity_shipped=F("quantity_shipped") + qty)
         _save_transition(locked)
@@ -530,6 +568,8 @@ def order_cancel(*, actor, order: Order, reason: str) -> Order:
             released_at=timezone.now(), released_by=_user_or_none(actor), release_note="Order cancelled."
         )
         _save_transition(locked, "cancel_reason", "hold_reason")
+        # inventory (issue #3): allocated stock is given back (and may serve waiting backorders).
+        allocations_release_for_order(actor=actor, order=locked, reason=f"Order cancelled: {reason}"[:255])
         _status_event(locked, actor, change, f"Cancelled: {reason}")
     return locked
 
