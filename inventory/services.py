@@ -208,17 +208,21 @@ def stock_transfer(*, actor, product: Product, source: Warehouse, destination: W
     return out, into
 
 
-def stock_level_update_settings(*, actor, stock_level: StockLevel, bin_location: str, reorder_point: int,
-                                reorder_quantity: int) -> StockLevel:
-    """Bin location and reorder rule of a level (no quantities: those move through the ledger)."""
+def stock_level_configure(*, actor, product: Product, warehouse: Warehouse, bin_location: str = "",
+                          reorder_point: int = 0, reorder_quantity: int = 0) -> StockLevel:
+    """Stock a product in a warehouse (or change where it is kept and its reorder rule).
+
+    Only settings: quantities move through the ledger, never here.
+    """
     if reorder_point < 0 or reorder_quantity < 0:
         raise DomainError("Reorder point and quantity cannot be negative.")
     with transaction.atomic():
-        StockLevel.objects.filter(pk=stock_level.pk).update(
+        level, _ = StockLevel.objects.get_or_create(product=product, warehouse=warehouse)
+        StockLevel.objects.filter(pk=level.pk).update(
             bin_location=bin_location.strip(), reorder_point=reorder_point, reorder_quantity=reorder_quantity,
             updated_at=timezone.now())
-    stock_level.refresh_from_db()
-    return stock_level
+    level.refresh_from_db()
+    return level
 
 
 # -- allocation -------------------------------------------------------------------------------
