@@ -10,13 +10,15 @@ from inventory.models import PurchaseOrder, PurchaseOrderLine, StockLevel
 
 
 def lock_stock_levels(*, product_ids: Iterable[int] | None = None, pks: Iterable[int] | None = None,
-                      active_only: bool = False) -> list[StockLevel]:
+                      warehouse_id: int | None = None, active_only: bool = False) -> list[StockLevel]:
     """Lock the matching stock levels (pk order) and return them with their warehouse loaded."""
     qs = StockLevel.objects.select_related("warehouse")
     if product_ids is not None:
         qs = qs.filter(product_id__in=list(product_ids))
     if pks is not None:
         qs = qs.filter(pk__in=list(pks))
+    if warehouse_id is not None:
+        qs = qs.filter(warehouse_id=warehouse_id)
     if active_only:
         qs = qs.filter(warehouse__active=True)
     # of=("self",): lock the stock rows only, not the warehouse rows joined for routing.

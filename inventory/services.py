@@ -616,15 +616,18 @@ def purchase_order_receive(*, actor, purchase_order: PurchaseOrder, quantities: 
                 raise DomainError(f"Line {line_id} is not part of purchase order {po.number}.")
             if not isinstance(quantity, int) or quantity <= 0 or quantity > line.quantity_outstanding:
                 raise DomainError(f"{line.product.sku}: receive 1 to {line.quantity_outstanding}, not {quantity}.")
-        level_ids = []
+        for line_id in quantities:
+            StockLevel.objects.get_or_create(product=lines[line_id].product, warehouse=po.warehouse)
+        levels = lock_stock_levels(product_ids={lines[line_id].product_id for line_id in quantities},
+                                   warehouse_id=po.warehouse_id)
+        level_of = {level.product_id: level for level in levels}
         for line_id, quantity in sorted(quantities.items()):
             line = lines[line_id]
-            level = _level_for_update(product=line.product, warehouse=po.warehouse)
-            _add_stock(actor=actor, level=level, quantity=quantity, kind=MovementKind.RECEIPT, purchase_order=po,
-                       reference=po.number)
+            _add_stock(actor=actor, level=level_of[line.product_id], quantity=quantity, kind=MovementKind.RECEIPT,
+                       purchase_order=po, reference=po.number)
             PurchaseOrderLine.objects.filter(pk=line_id).update(quantity_received=F("quantity_received") + quantity)
             line.quantity_received += quantity
-            level_ids.append(level.pk)
+        level_ids = [level.pk for level in levels]
         complete = all(line.quantity_outstanding == 0 for line in lines.values())
         _po_transition(po, "receive", "received", complete)
         if complete:
