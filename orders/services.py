@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, F, IntegerField, Value, When
+from django.db.models import Case, F, IntegerField, Prefetch, Value, When, prefetch_related_objects
 from django.utils import timezone
 from django_fsm import can_proceed, has_transition_perm
 
@@ -274,7 +274,7 @@ def order_create(
         order_lines = _build_lines(order, lines)
         order.number = f"SO-{sequence_next(name='order'):06d}"
         order.save()
-        OrderLine.objects.bulk_create(order_lines)
+        _remember_lines(order, OrderLine.objects.bulk_create(order_lines))
         order_event_record(order=order, type=OrderEventType.CREATED, actor=actor,
                            message=f"Order captured via {order.get_channel_display()}.",
                            to_status=order.status, customer_visible=False)
@@ -320,7 +320,18 @@ def order_update_draft(
     return order
 
 
+def _remember_lines(order: Order, lines: list[OrderLine]) -> None:
+    """Keep the lines just inserted as the order's prefetched `lines` (what prefetch_related
+    would have loaded), so the has_lines guard of the submit right after needs no query."""
+    cached = OrderLine.objects.filter(order=order)
+    cached._result_cache, cached._prefetch_done = list(lines), True
+    order._prefetched_objects_cache = {"lines": cached}
+
+
 def _submit_locked(*, order: Order, actor) -> Order:
+    if "lines" not in getattr(order, "_prefetched_objects_cache", {}):
+        # One query for the lines, which the has_lines guard then reads for free (it runs twice).
+        prefetch_related_objects([order], "lines")
     change = _transition(order, "submit", actor)
     _promise_dates(order)
     _save_transition(order, "ship_by", "deliver_by")
@@ -342,11 +353,24 @@ def order_submit(*, actor, order: Order) -> Order:
 # -- verification and holds -----------------------------------------------------------
 
 
-def _approved_overrides(order: Order) -> set[str]:
-    return set(
-        OrderHold.objects.filter(order=order, override=True, reason__in=OVERRIDABLE_REASONS)
-        .values_list("reason", flat=True)
-    )
+class _ApprovedOverrides:
+    """The hold reasons a manager approved; read only when a check holds (most orders never do)."""
+
+    def __init__(self, order: Order):
+        self.order = order
+        self._reasons: set[str] | None = None
+
+    def __contains__(self, reason: str) -> bool:
+        if self._reasons is None:
+            self._reasons = set(
+                OrderHold.objects.filter(order=self.order, override=True, reason__in=OVERRIDABLE_REASONS)
+                .values_list("reason", flat=True)
+            )
+        return reason in self._reasons
+
+
+def _approved_overrides(order: Order) -> _ApprovedOverrides:
+    return _ApprovedOverrides(order)
 
 
 def _apply_verification(order: Order, actor, run: PipelineRun) -> Order:
@@ -387,6 +411,8 @@ def order_verify(*, actor, order: Order) -> Order:
             raise TransitionRefused(f"Order {locked.number} is {locked.get_status_display().lower()}; "
                                     "only placed orders are verified.")
         overrides = _approved_overrides(locked)
+        # The checks share one read of the lines with their products (data check, allocation).
+        prefetch_related_objects([locked], Prefetch("lines", queryset=OrderLine.objects.select_related("product")))
         run = run_pipeline(locked, actor=actor, checks=pipeline(external=False), overrides=overrides,
                            run=PipelineRun())
         if run.hold is not None or not external:
