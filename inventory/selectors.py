@@ -1,11 +1,13 @@
 """Reads of stock for screens, the reorder check and the ledger check."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 
-from django.db.models import F, Q, Sum
+from django.db.models import Count, F, Prefetch, Q, Sum
 
 from inventory.enums import OPEN_PO_STATUSES
-from inventory.models import Allocation, PurchaseOrderLine, StockLevel, StockMovement
+from inventory.forecast import Forecast, daily_demand_by_level, forecast
+from inventory.models import Allocation, PurchaseOrder, PurchaseOrderLine, ReorderAlert, StockLevel, StockMovement
 
 
 def incoming_by_level(levels) -> dict[int, int]:
@@ -63,3 +65,48 @@ def ledger_drift() -> list[dict]:
                           "allocated": level.allocated, "ledger_allocated": allocated,
                           "open_allocations": open_allocations})
     return drift
+
+
+@dataclass(frozen=True)
+class LevelRow:
+    level: StockLevel
+    incoming: int
+    forecast: Forecast
+
+
+def stock_card(product) -> list[LevelRow]:
+    """A product's levels per warehouse with incoming stock and the demand forecast."""
+    levels = list(StockLevel.objects.filter(product=product).select_related("warehouse", "product__supplier")
+                  .order_by("warehouse__priority", "warehouse__code"))
+    incoming = incoming_by_level(levels)
+    demand = daily_demand_by_level([level.pk for level in levels])
+    rows = []
+    for level in levels:
+        supplier = level.product.supplier
+        rows.append(LevelRow(level, incoming.get(level.pk, 0), forecast(
+            daily_demand=demand.get(level.pk, 0.0), available=level.available, incoming=incoming.get(level.pk, 0),
+            reorder_point=level.reorder_point, reorder_quantity=level.reorder_quantity,
+            lead_time_days=supplier.lead_time_days if supplier else 7)))
+    return rows
+
+
+def reorder_alerts_for_list(*, open_only: bool = True):
+    qs = ReorderAlert.objects.select_related("stock_level__product__supplier", "stock_level__warehouse",
+                                             "purchase_order")
+    if open_only:
+        qs = qs.open()
+    return qs.order_by("-raised_at", "-pk")
+
+
+def purchase_orders_for_list(*, status: str = ""):
+    qs = PurchaseOrder.objects.select_related("supplier", "warehouse").annotate(
+        line_count=Count("lines"), ordered=Sum("lines__quantity_ordered"), received=Sum("lines__quantity_received"))
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-created_at", "-pk")
+
+
+def purchase_order_detail(pk: int) -> PurchaseOrder:
+    return (PurchaseOrder.objects.select_related("supplier", "warehouse", "created_by")
+            .prefetch_related(Prefetch("lines", queryset=PurchaseOrderLine.objects.select_related("product")))
+            .get(pk=pk))
