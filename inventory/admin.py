@@ -35,8 +35,9 @@ class StockLevelInline(admin.TabularInline):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ("sku", "name", "barcode", "unit_price", "cost_price", "supplier", "allow_backorder", "is_active")
-    list_filter = ("is_active", "allow_backorder", "tax_class", "supplier")
+    list_display = ("sku", "name", "barcode", "unit_price", "cost_price", "weight_kg", "tax_class", "supplier",
+                    "is_active", "allow_backorder")
+    list_filter = ("is_active", "tax_class", "allow_backorder", "supplier")
     search_fields = ("sku", "name", "barcode")
     inlines = [StockLevelInline]
 

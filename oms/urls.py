@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from orders import api as orders_api
+
 admin.site.site_header = "OMS administration"
 admin.site.site_title = "OMS admin"
 
@@ -10,5 +12,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("inventory/", include("inventory.urls")),
+    path("api/v1/orders/", orders_api.order_create, name="api_order_create"),
+    path("api/v1/orders/<str:number>/", orders_api.order_status, name="api_order_status"),
     path("", include("orders.urls")),
 ]

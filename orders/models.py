@@ -1,3 +1,4 @@
+import hashlib
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
@@ -234,11 +235,12 @@ class Order(ConcurrentTransitionMixin, models.Model):
 
     # -- guards (no side effects) ------------------------------------------------------
 
+    # Both read `lines.all()` so that a page that prefetched the lines asks no more queries.
     def has_lines(self) -> bool:
-        return self.lines.exists()
+        return len(self.lines.all()) > 0
 
     def nothing_shipped(self) -> bool:
-        return not self.lines.filter(quantity_shipped__gt=0).exists()
+        return not any(line.quantity_shipped for line in self.lines.all())
 
     # -- transitions: in-memory only; services call them, save and record the event ----
 
@@ -333,6 +335,10 @@ class OrderLine(models.Model):
         return f"{self.quantity} × {self.sku}"
 
     @property
+    def tax_percent(self) -> Decimal:
+        return (self.tax_rate * 100).normalize()
+
+    @property
     def quantity_unshipped(self) -> int:
         return self.quantity - self.quantity_shipped
 
@@ -393,3 +399,29 @@ class OrderHold(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id}: {self.get_reason_display()}"
+
+
+class ApiClient(models.Model):
+    """A web shop or marketplace allowed to post orders to the intake API, on one channel."""
+
+    name = models.CharField(max_length=100)
+    channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.WEB)
+    key_prefix = models.CharField(max_length=8, help_text="The first characters of the key, to tell keys apart.")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API client"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_channel_display()}, {self.key_prefix}…)"
+
+    @staticmethod
+    def new_key() -> str:
+        return "oms_" + secrets.token_urlsafe(32)
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()

@@ -8,12 +8,13 @@ Side effects (verification of a submitted order, e-mails) are scheduled on commi
 """
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Case, F, IntegerField, Prefetch, Value, When, prefetch_related_objects
 from django.utils import timezone
 from django_fsm import can_proceed, has_transition_perm
@@ -26,10 +27,13 @@ from oms.sequences import sequence_next
 from oms.tasks import enqueue_on_commit
 from orders.enums import PRIORITY_RANK, Channel, HoldReason, OrderEventType, OrderStatus, Priority
 from orders.locks import lock_order, lock_order_lines
-from orders.models import ADDRESS_FIELDS, Address, AddressSnapshot, Customer, Order, OrderEvent, OrderHold, OrderLine
+from orders.models import ADDRESS_FIELDS, Address, ApiClient, AddressSnapshot, Customer, Order, OrderEvent, OrderHold, OrderLine
 from orders.pricing import line_amounts, order_totals, tax_rate_for
 from orders.verification import OVERRIDABLE_REASONS, PipelineRun, pipeline, run_pipeline
 from payments.enums import PaymentMethod
+
+if TYPE_CHECKING:
+    from orders.intake import IntakeOrder
 
 
 class NotPermitted(DomainError):
@@ -101,14 +105,20 @@ def order_note_add(*, actor, order: Order, message: str, customer_visible: bool 
 # -- transitions ----------------------------------------------------------------------
 
 
-def _transition(order: Order, name: str, actor, *args) -> tuple[str, str]:
-    """Run transition `name` on a locked order, refusing clearly; returns (from, to)."""
+def _ensure_can(order: Order, name: str, actor) -> None:
+    """Refuse clearly, before any other rule, a transition the order's state or the actor forbids."""
     method = getattr(order, name)
     verb = TRANSITION_VERBS[name]
     if not can_proceed(method):
         raise TransitionRefused(f"Order {order.number} is {order.get_status_display().lower()}; it cannot be {verb}.")
     if actor is not None and not has_transition_perm(method, actor):
         raise NotPermitted(f"You are not allowed to have an order {verb}.")
+
+
+def _transition(order: Order, name: str, actor, *args) -> tuple[str, str]:
+    """Run transition `name` on a locked order; returns (from, to)."""
+    _ensure_can(order, name, actor)
+    method = getattr(order, name)
     from_status = order.status
     method(*args)
     stamp = STAGE_TIMESTAMPS.get(order.status)
@@ -407,9 +417,7 @@ def order_verify(*, actor, order: Order) -> Order:
     external = pipeline(external=True)
     with transaction.atomic():
         locked = lock_order(order.pk)
-        if not can_proceed(locked.verify):
-            raise TransitionRefused(f"Order {locked.number} is {locked.get_status_display().lower()}; "
-                                    "only placed orders are verified.")
+        _ensure_can(locked, "verify", actor)
         overrides = _approved_overrides(locked)
         # The checks share one read of the lines with their products (data check, allocation).
         prefetch_related_objects([locked], Prefetch("lines", queryset=OrderLine.objects.select_related("product")))
@@ -448,6 +456,7 @@ def order_release_hold(*, actor, order: Order, note: str = "", override: bool = 
     """
     with transaction.atomic():
         locked = lock_order(order.pk)
+        _ensure_can(locked, "release_hold", actor)
         if override and actor is not None and not actor.has_perm("orders.override_hold"):
             raise NotPermitted("You are not allowed to approve a held reason.")
         if override and locked.hold_reason not in OVERRIDABLE_REASONS:
@@ -473,6 +482,7 @@ def order_allocate_backorder(*, actor, order: Order) -> Order:
     """A backordered order whose lines are now all allocated becomes confirmed."""
     with transaction.atomic():
         locked = lock_order(order.pk)
+        _ensure_can(locked, "allocate", actor)
         short = [line.sku for line in locked.lines.all() if line.quantity_allocated < line.quantity]
         if short:
             raise DomainError(f"Order {locked.number} still waits for stock of {', '.join(short)}.")
@@ -520,13 +530,18 @@ def backorders_allocate(*, actor, product_ids: list[int]) -> list[Order]:
 # -- fulfillment stages ---------------------------------------------------------------
 
 
-def order_release_to_fulfillment(*, actor, order: Order) -> Order:
+def _plain_transition(*, actor, order: Order, name: str, message: str) -> Order:
+    """A transition with no rule beyond the state machine's own: lock, move, save, record."""
     with transaction.atomic():
         locked = lock_order(order.pk)
-        change = _transition(locked, "release", actor)
+        change = _transition(locked, name, actor)
         _save_transition(locked)
-        _status_event(locked, actor, change, "Released to the warehouse.")
+        _status_event(locked, actor, change, message)
     return locked
+
+
+def order_release_to_fulfillment(*, actor, order: Order) -> Order:
+    return _plain_transition(actor=actor, order=order, name="release", message="Released to the warehouse.")
 
 
 def order_ship(*, actor, order: Order, quantities: dict[int, int] | None = None) -> Order:
@@ -536,6 +551,7 @@ def order_ship(*, actor, order: Order, quantities: dict[int, int] | None = None)
     """
     with transaction.atomic():
         locked = lock_order(order.pk)
+        _ensure_can(locked, "ship", actor)
         lines = lock_order_lines(locked.pk)
         if quantities is None:
             quantities = {line.pk: line.quantity_unshipped for line in lines if line.quantity_unshipped}
@@ -563,21 +579,11 @@ def order_ship(*, actor, order: Order, quantities: dict[int, int] | None = None)
 
 
 def order_deliver(*, actor, order: Order) -> Order:
-    with transaction.atomic():
-        locked = lock_order(order.pk)
-        change = _transition(locked, "deliver", actor)
-        _save_transition(locked)
-        _status_event(locked, actor, change, "Delivered.")
-    return locked
+    return _plain_transition(actor=actor, order=order, name="deliver", message="Delivered.")
 
 
 def order_complete(*, actor, order: Order) -> Order:
-    with transaction.atomic():
-        locked = lock_order(order.pk)
-        change = _transition(locked, "complete", actor)
-        _save_transition(locked)
-        _status_event(locked, actor, change, "Order completed.")
-    return locked
+    return _plain_transition(actor=actor, order=order, name="complete", message="Order completed.")
 
 
 def order_cancel(*, actor, order: Order, reason: str) -> Order:
@@ -602,3 +608,59 @@ def order_cancel(*, actor, order: Order, reason: str) -> Order:
 
 def address_snapshot_from(data: dict, prefix: str = "") -> AddressSnapshot:
     return AddressSnapshot(**{f: (data.get(f"{prefix}{f}") or "").strip() for f in ADDRESS_FIELDS})
+
+
+# -- intake from other channels -------------------------------------------------------
+
+
+def order_intake(*, actor, channel: str, intake: "IntakeOrder") -> tuple[Order, bool]:
+    """Create and submit an order from a web shop, marketplace or file; (order, created).
+
+    Idempotent per channel and external reference: a replay returns the order made the first
+    time, also when two copies of the same request race (the unique constraint decides).
+    """
+    existing = Order.objects.filter(channel=channel, external_reference=intake.external_reference).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            customer = Customer.objects.filter(email__iexact=intake.customer_email).order_by("pk").first()
+            if customer is None:
+                customer = customer_create(
+                    actor=actor, name=intake.customer_name, email=intake.customer_email,
+                    phone=intake.customer_phone, company=intake.customer_company, address=intake.shipping_address,
+                )
+            order = order_create(
+                actor=actor, customer=customer, lines=intake.lines, shipping_address=intake.shipping_address,
+                billing_address=intake.billing_address, channel=channel, priority=intake.priority,
+                payment_method=intake.payment_method, currency=intake.currency or None,
+                shipping_total=intake.shipping_total, customer_note=intake.customer_note,
+                external_reference=intake.external_reference, submit=True,
+            )
+    except IntegrityError:
+        existing = Order.objects.filter(channel=channel, external_reference=intake.external_reference).first()
+        if existing is None:
+            raise
+        return existing, False
+    return order, True
+
+
+def orders_import(*, actor, channel: str, intakes: list["IntakeOrder"]) -> tuple[list[Order], list[Order]]:
+    """Import a checked file of orders in one transaction; (created, already there)."""
+    created, skipped = [], []
+    with transaction.atomic():
+        for intake in intakes:
+            order, is_new = order_intake(actor=actor, channel=channel, intake=intake)
+            (created if is_new else skipped).append(order)
+    return created, skipped
+
+
+def api_client_create(*, actor, name: str, channel: str) -> tuple[ApiClient, str]:
+    """A channel's API client; returns it and its key, which is shown once and stored hashed."""
+    if channel not in Channel.values:
+        raise DomainError(f"Unknown channel {channel!r}.")
+    key = ApiClient.new_key()
+    with transaction.atomic():
+        client = ApiClient.objects.create(name=name, channel=channel, key_hash=ApiClient.hash_key(key),
+                                          key_prefix=key[:8])
+    return client, key

@@ -4,4 +4,18 @@ from orders import views
 
 app_name = "orders"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("orders/", views.OrderListView.as_view(), name="order_list"),
+    path("orders/new/", views.order_create, name="order_create"),
+    path("orders/import/", views.order_import, name="order_import"),
+    path("orders/<str:number>/", views.order_detail, name="order_detail"),
+    path("orders/<str:number>/edit/", views.order_edit, name="order_edit"),
+    path("orders/<str:number>/actions/<str:action>/", views.order_action, name="order_action"),
+    path("orders/<str:number>/notes/", views.order_note, name="order_note"),
+    path("customers/", views.customer_list, name="customer_list"),
+    path("customers/new/", views.customer_create, name="customer_create"),
+    path("customers/search/", views.customer_search, name="customer_search"),
+    path("customers/<int:pk>/", views.customer_detail, name="customer_detail"),
+    path("products/lookup/", views.product_lookup, name="product_lookup"),
+]

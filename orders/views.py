@@ -1,0 +1,384 @@
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+from django_filters.views import FilterView
+from django_tables2 import LazyPaginator, SingleTableMixin
+
+from inventory.models import Product
+from oms.exceptions import DomainError
+from orders import forms as order_forms
+from orders import selectors, services
+from orders.enums import OPEN_EXPOSURE_STATUSES, OrderStatus
+from orders.filters import OrderFilter
+from orders.models import Customer, Order
+from orders.services import NotPermitted
+from orders.tables import OrderTable
+
+
+# -- dashboard and list ---------------------------------------------------------------
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("orders.view_order"):
+        raise PermissionDenied
+    counts = selectors.order_status_counts()
+    late = selectors.orders_late()
+    return render(request, "orders/dashboard.html", {
+        "counts": [(status, label, counts[status]) for status, label in OrderStatus.choices],
+        "open_count": sum(counts[s] for s in OPEN_EXPOSURE_STATUSES),
+        "on_hold": selectors.orders_on_hold(),
+        "late": late[:10],
+        "late_count": late.count(),
+    })
+
+
+class OrderListView(LoginRequiredMixin, PermissionRequiredMixin, SingleTableMixin, FilterView):
+    permission_required = "orders.view_order"
+    model = Order
+    table_class = OrderTable
+    filterset_class = OrderFilter
+    template_name = "orders/order_list.html"
+    # No COUNT(*) over a million orders: the paginator only asks whether a next page exists.
+    paginator_class = LazyPaginator
+    table_pagination = {"per_page": 50}
+    strict = False
+
+    def get_queryset(self):
+        return Order.objects.for_list()
+
+    def get_template_names(self):
+        if self.request.htmx:
+            return ["orders/partials/order_table.html"]
+        return [self.template_name]
+
+
+# -- detail and transitions -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderAction:
+    """A button on the order page: the transition it takes, and the service that takes it."""
+
+    transition: str
+    label: str
+    style: str
+    run: Callable[..., Order]
+    form: type[forms.Form] | None = None
+    confirm: str = ""
+    done: str = ""
+
+
+def _verified_message(order: Order) -> str:
+    if order.status == OrderStatus.ON_HOLD:
+        return f"Order {order.number} is on hold: {order.get_hold_reason_display()}."
+    return f"Order {order.number} is {order.get_status_display().lower()}."
+
+
+ORDER_ACTIONS: dict[str, OrderAction] = {a.transition: a for a in [
+    OrderAction("submit", "Submit", "primary", lambda user, order, data: services.order_submit(actor=user, order=order),
+                done="Order {number} submitted."),
+    OrderAction("verify", "Verify", "primary", lambda user, order, data: services.order_verify(actor=user, order=order)),
+    OrderAction("allocate", "Confirm (stock allocated)", "primary",
+                lambda user, order, data: services.order_allocate_backorder(actor=user, order=order)),
+    OrderAction("release", "Release to warehouse", "primary",
+                lambda user, order, data: services.order_release_to_fulfillment(actor=user, order=order),
+                confirm="Release this order to the warehouse?"),
+    OrderAction("ship", "Mark shipped", "primary",
+                lambda user, order, data: services.order_ship(actor=user, order=order),
+                confirm="Mark every remaining item as shipped?"),
+    OrderAction("deliver", "Mark delivered", "primary",
+                lambda user, order, data: services.order_deliver(actor=user, order=order),
+                confirm="Mark this order as delivered?"),
+    OrderAction("complete", "Complete", "success",
+                lambda user, order, data: services.order_complete(actor=user, order=order),
+                confirm="Close this order as completed?"),
+    OrderAction("release_hold", "Release hold", "warning",
+                lambda user, order, data: services.order_release_hold(
+                    actor=user, order=order, note=data["note"], override=data["override"]),
+                form=order_forms.ReleaseHoldForm),
+    OrderAction("hold", "Put on hold", "outline-warning",
+                lambda user, order, data: services.order_hold(
+                    actor=user, order=order, reason=data["reason"], message=data["message"]),
+                form=order_forms.HoldForm),
+    OrderAction("cancel", "Cancel order", "outline-danger",
+                lambda user, order, data: services.order_cancel(actor=user, order=order, reason=data["reason"]),
+                form=order_forms.CancelForm),
+]}
+
+
+def available_actions(order: Order, user) -> list[OrderAction]:
+    allowed = {t.name for t in order.get_available_user_status_transitions(user)}
+    return [action for name, action in ORDER_ACTIONS.items() if name in allowed]
+
+
+@login_required
+@permission_required("orders.view_order", raise_exception=True)
+def order_detail(request: HttpRequest, number: str) -> HttpResponse:
+    try:
+        order = selectors.order_detail(number=number)
+    except Order.DoesNotExist:
+        raise Http404("No such order") from None
+    actions = available_actions(order, request.user)
+    return render(request, "orders/order_detail.html", {
+        "order": order,
+        "lines": order.lines.all(),
+        "events": order.events.all(),
+        "holds": order.holds.all(),
+        "active_holds": [h for h in order.holds.all() if h.released_at is None],
+        "actions": [(a, a.form(prefix=a.transition) if a.form else None) for a in actions],
+        "note_form": order_forms.NoteForm(),
+        "can_edit": order.is_editable and request.user.has_perm("orders.change_order"),
+    })
+
+
+@require_POST
+@login_required
+@permission_required("orders.view_order", raise_exception=True)
+def order_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    order = get_object_or_404(Order, number=number)
+    spec = ORDER_ACTIONS.get(action)
+    if spec is None:
+        raise Http404("No such action")
+    data = {}
+    if spec.form is not None:
+        form = spec.form(request.POST, prefix=spec.transition)
+        if not form.is_valid():
+            errors = "; ".join(f"{e}" for errs in form.errors.values() for e in errs)
+            messages.error(request, f"{spec.label}: {errors}")
+            return redirect(order)
+        data = form.cleaned_data
+    try:
+        order = spec.run(request.user, order, data)
+    except NotPermitted as exc:
+        raise PermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(order)
+    order.refresh_from_db()
+    if spec.done:
+        messages.success(request, spec.done.format(number=order.number))
+    else:
+        messages.success(request, _verified_message(order))
+    return redirect(order)
+
+
+@require_POST
+@login_required
+@permission_required("orders.view_order", raise_exception=True)
+def order_note(request: HttpRequest, number: str) -> HttpResponse:
+    order = get_object_or_404(Order, number=number)
+    form = order_forms.NoteForm(request.POST)
+    if form.is_valid():
+        services.order_note_add(actor=request.user, order=order, message=form.cleaned_data["message"],
+                                customer_visible=form.cleaned_data["customer_visible"])
+        messages.success(request, "Note added.")
+    else:
+        messages.error(request, "A note needs some text.")
+    return redirect(order)
+
+
+# -- staff order entry ----------------------------------------------------------------
+
+
+def _entry_forms(request: HttpRequest, *, order: Order | None = None):
+    data = request.POST if request.method == "POST" else None
+    if order is None:
+        header = order_forms.OrderEntryForm(data)
+        shipping = order_forms.AddressForm(data, prefix="ship")
+        lines = order_forms.OrderLineFormSet(data, prefix="lines")
+    else:
+        header = order_forms.OrderEntryForm(data, allow_new_customer=False, initial={
+            "customer": order.customer_id, "channel": order.channel, "priority": order.priority,
+            "payment_method": order.payment_method, "shipping_total": order.shipping_total,
+            "customer_note": order.customer_note, "internal_note": order.internal_note,
+        })
+        shipping = order_forms.AddressForm(data, prefix="ship", initial=order.shipping_address.as_dict())
+        lines = order_forms.OrderLineFormSet(data, prefix="lines", initial=[
+            {"code": line.sku, "quantity": line.quantity, "unit_price": line.unit_price,
+             "discount": line.discount_amount or None}
+            for line in order.lines.all()
+        ])
+    return header, shipping, lines
+
+
+def _render_entry(request, header, shipping, lines, order=None, status=200):
+    return render(request, "orders/order_form.html", {
+        "form": header, "shipping_form": shipping, "formset": lines, "order": order,
+        "customer": header["customer"].value() and Customer.objects.filter(pk=header["customer"].value()).first(),
+    }, status=status)
+
+
+@login_required
+@permission_required("orders.add_order", raise_exception=True)
+def order_create(request: HttpRequest) -> HttpResponse:
+    header, shipping, lines = _entry_forms(request)
+    if request.method != "POST" or not (header.is_valid() & shipping.is_valid() & lines.is_valid()):
+        return _render_entry(request, header, shipping, lines, status=400 if request.method == "POST" else 200)
+    submit = request.POST.get("submit_action") == "submit"
+    data = header.cleaned_data
+    try:
+        with transaction.atomic():
+            customer = data["customer"]
+            if header.wants_new_customer():
+                customer = services.customer_create(
+                    actor=request.user, name=data["new_customer_name"], email=data["new_customer_email"],
+                    phone=data["new_customer_phone"], company=data["new_customer_company"],
+                    address=shipping.snapshot(),
+                )
+            order = services.order_create(
+                actor=request.user, customer=customer, lines=lines.line_inputs(),
+                shipping_address=shipping.snapshot(), channel=data["channel"], priority=data["priority"],
+                payment_method=data["payment_method"], shipping_total=data["shipping_total"],
+                customer_note=data["customer_note"], internal_note=data["internal_note"], submit=submit,
+            )
+    except ValidationError as exc:
+        header.add_error(None, exc.messages)
+        return _render_entry(request, header, shipping, lines, status=400)
+    except DomainError as exc:
+        header.add_error(None, exc.message)
+        return _render_entry(request, header, shipping, lines, status=400)
+    order.refresh_from_db()
+    if submit:
+        messages.success(request, f"Order {order.number} submitted. " + _verified_message(order))
+    else:
+        messages.success(request, f"Draft {order.number} saved.")
+    return redirect(order)
+
+
+@login_required
+@permission_required("orders.change_order", raise_exception=True)
+def order_edit(request: HttpRequest, number: str) -> HttpResponse:
+    order = get_object_or_404(Order.objects.select_related("customer"), number=number)
+    if not order.is_editable:
+        messages.error(request, f"Order {order.number} is {order.get_status_display().lower()}; "
+                                "only drafts can be edited.")
+        return redirect(order)
+    header, shipping, lines = _entry_forms(request, order=order)
+    if request.method != "POST" or not (header.is_valid() & shipping.is_valid() & lines.is_valid()):
+        return _render_entry(request, header, shipping, lines, order=order,
+                             status=400 if request.method == "POST" else 200)
+    data = header.cleaned_data
+    submit = request.POST.get("submit_action") == "submit"
+    try:
+        with transaction.atomic():
+            order = services.order_update_draft(
+                actor=request.user, order=order, lines=lines.line_inputs(), shipping_address=shipping.snapshot(),
+                customer=data["customer"], priority=data["priority"], payment_method=data["payment_method"],
+                shipping_total=data["shipping_total"], customer_note=data["customer_note"],
+                internal_note=data["internal_note"],
+            )
+            if submit:
+                order = services.order_submit(actor=request.user, order=order)
+    except ValidationError as exc:
+        header.add_error(None, exc.messages)
+        return _render_entry(request, header, shipping, lines, order=order, status=400)
+    except NotPermitted as exc:
+        raise PermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(order)
+    order.refresh_from_db()
+    messages.success(request, f"Order {order.number} submitted. " + _verified_message(order) if submit
+                     else f"Draft {order.number} saved.")
+    return redirect(order)
+
+
+@login_required
+@permission_required("orders.view_customer", raise_exception=True)
+def customer_search(request: HttpRequest) -> HttpResponse:
+    customers = selectors.customer_search(term=request.GET.get("q", ""))
+    return render(request, "orders/partials/customer_results.html", {"customers": customers})
+
+
+@login_required
+@permission_required("inventory.view_product", raise_exception=True)
+def product_lookup(request: HttpRequest) -> HttpResponse:
+    code = request.GET.get("code", "").strip()
+    product = Product.objects.active().by_code(code).first() if code else None
+    return render(request, "orders/partials/product_lookup.html", {"product": product, "code": code})
+
+
+@login_required
+@permission_required("orders.add_order", raise_exception=True)
+def order_import(request: HttpRequest) -> HttpResponse:
+    """CSV import: every row is checked first; a file with any problem imports nothing."""
+    from orders.intake import CSV_COLUMNS, parse_intake_csv
+
+    form = order_forms.OrderImportForm(request.POST or None, request.FILES or None)
+    problems = None
+    if request.method == "POST" and form.is_valid():
+        intakes, problems = parse_intake_csv(form.cleaned_data["file"])
+        if not problems:
+            created, skipped = services.orders_import(actor=request.user, channel=form.cleaned_data["channel"],
+                                                      intakes=intakes)
+            messages.success(request, f"Imported {len(created)} orders"
+                             + (f"; {len(skipped)} were already there and were left alone." if skipped else "."))
+            return redirect("orders:order_list")
+    return render(request, "orders/order_import.html", {
+        "form": form, "problems": problems, "columns": CSV_COLUMNS,
+    }, status=400 if request.method == "POST" else 200)
+
+
+# -- customers ------------------------------------------------------------------------
+
+
+@login_required
+@permission_required("orders.view_customer", raise_exception=True)
+def customer_list(request: HttpRequest) -> HttpResponse:
+    from django.core.paginator import Paginator
+
+    search = request.GET.get("q", "")
+    page = Paginator(selectors.customer_list(search=search), 50).get_page(request.GET.get("page"))
+    return render(request, "orders/customer_list.html", {"page": page, "q": search})
+
+
+@login_required
+@permission_required("orders.view_customer", raise_exception=True)
+def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        customer = selectors.customer_detail(pk=pk)
+    except Customer.DoesNotExist:
+        raise Http404("No such customer") from None
+    if request.method == "POST":
+        if not request.user.has_perm("orders.hold_customer"):
+            raise PermissionDenied
+        form = order_forms.CustomerHoldForm(request.POST)
+        if form.is_valid():
+            services.customer_set_hold(actor=request.user, customer=customer, on_hold=form.cleaned_data["on_hold"],
+                                       note=form.cleaned_data["note"])
+            messages.success(request, "Customer updated.")
+            return redirect(customer)
+    return render(request, "orders/customer_detail.html", {
+        "customer": customer,
+        "orders": selectors.customer_recent_orders(customer=customer),
+        "hold_form": order_forms.CustomerHoldForm(initial={"on_hold": customer.on_hold, "note": customer.hold_note}),
+        "can_hold": request.user.has_perm("orders.hold_customer"),
+    })
+
+
+@login_required
+@permission_required("orders.add_customer", raise_exception=True)
+def customer_create(request: HttpRequest) -> HttpResponse:
+    form = order_forms.CustomerForm(request.POST or None)
+    address_form = order_forms.AddressForm(request.POST or None, prefix="addr")
+    if request.method == "POST" and form.is_valid() & address_form.is_valid():
+        try:
+            customer = services.customer_create(actor=request.user, address=address_form.snapshot(),
+                                                **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, f"Customer {customer.name} created.")
+            return redirect(customer)
+    return render(request, "orders/customer_form.html", {"form": form, "address_form": address_form},
+                  status=400 if request.method == "POST" else 200)

@@ -4,6 +4,25 @@ from oms.roles import FINANCE, MANAGER, SALES, WAREHOUSE
 from tests.factories import PASSWORD, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def celery_inline(request):
+    """Tasks run inline in tests, unless a test drives a real broker or worker (marked so)."""
+    from oms.celery import app
+
+    if request.node.get_closest_marker("celery_worker") or request.node.get_closest_marker("redis"):
+        yield
+        return
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def sales_user(db):
     return UserFactory(username="sally", role=SALES)

@@ -57,13 +57,3 @@ def verified_order():
 
     return make
 
-
-@pytest.fixture
-def eager_celery():
-    """Run tasks inline even when a Redis broker is configured (no worker in these tests)."""
-    from oms.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield app
-    app.conf.task_always_eager = previous

@@ -47,7 +47,7 @@ def test_a_backorder_is_confirmed_only_when_every_line_is_allocated(product_with
 
 
 def test_a_receipt_releases_backorders_through_the_signal_and_the_orders_task(
-        product_with_stock, verified_order, warehouses, django_capture_on_commit_callbacks, eager_celery):
+        product_with_stock, verified_order, warehouses, django_capture_on_commit_callbacks):
     product = product_with_stock()
     order = verified_order([product], [2])
 

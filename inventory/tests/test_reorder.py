@@ -50,7 +50,7 @@ def test_incoming_purchase_orders_count_towards_the_reorder_point(low_level, war
 
 
 def test_new_alerts_are_emailed_to_the_managers(low_level, manager_user, warehouse_user,
-                                                django_capture_on_commit_callbacks, eager_celery):
+                                                django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         reorder_alerts_scan()
 

@@ -1,0 +1,29 @@
+"""Production mode refuses unsafe settings, and `check --deploy` is clean in it."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_manage(*args, **env):
+    environment = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "OMS_ENV", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    environment.update(env)
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=environment,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_production_refuses_the_development_secret_key():
+    result = run_manage("check", OMS_ENV="production", ALLOWED_HOSTS="oms.example.com")
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_check_deploy_is_clean_in_production():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", OMS_ENV="production",
+                        SECRET_KEY="x" * 30 + "-a-real-production-secret-key-0123456789",
+                        ALLOWED_HOSTS="oms.example.com")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

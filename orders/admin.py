@@ -1,0 +1,120 @@
+from django.contrib import admin
+
+from orders.models import Address, ApiClient, Customer, Order, OrderEvent, OrderHold, OrderLine
+
+
+class AddressInline(admin.StackedInline):
+    model = Address
+    extra = 0
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ("name", "email", "company", "phone", "credit_limit", "on_hold", "created_at")
+    list_filter = ("on_hold",)
+    search_fields = ("name", "email", "company", "phone")
+    inlines = [AddressInline]
+
+
+@admin.register(Address)
+class AddressAdmin(admin.ModelAdmin):
+    list_display = ("name", "line1", "city", "postal_code", "country", "customer", "is_default")
+    search_fields = ("name", "line1", "city", "postal_code", "customer__name", "customer__email")
+    list_select_related = ("customer",)
+    raw_id_fields = ("customer",)
+
+
+class OrderLineInline(admin.TabularInline):
+    model = OrderLine
+    extra = 0
+    raw_id_fields = ("product",)
+    readonly_fields = ("sku", "name", "unit_price", "quantity", "discount_amount", "tax_rate", "tax_amount",
+                       "line_total", "quantity_allocated", "quantity_shipped", "quantity_returned")
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class OrderHoldInline(admin.TabularInline):
+    model = OrderHold
+    extra = 0
+    fields = ("reason", "message", "created_at", "created_by", "released_at", "released_by", "override")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class OrderEventInline(admin.TabularInline):
+    model = OrderEvent
+    extra = 0
+    fields = ("created_at", "type", "actor", "from_status", "to_status", "message")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    """Status, totals and stage timestamps are read-only: they change only through the services."""
+
+    list_display = ("number", "created_at", "customer", "channel", "priority", "status", "total", "currency")
+    list_filter = ("status", "channel", "priority", "payment_method")
+    search_fields = ("number", "external_reference", "customer__name", "customer__email")
+    list_select_related = ("customer",)
+    raw_id_fields = ("customer", "created_by")
+    date_hierarchy = "created_at"
+    readonly_fields = ("number", "status", "subtotal", "discount_total", "tax_total", "total", "hold_reason",
+                       "cancel_reason", "placed_at", "confirmed_at", "shipped_at", "delivered_at", "completed_at",
+                       "cancelled_at", "tracking_token", "created_at", "updated_at", "created_by")
+    inlines = [OrderLineInline, OrderHoldInline, OrderEventInline]
+    show_full_result_count = False  # no COUNT(*) over every order on each change-list page
+
+    def has_add_permission(self, request):
+        return False  # orders are captured through the back-office or the intake channels
+
+
+@admin.register(OrderEvent)
+class OrderEventAdmin(admin.ModelAdmin):
+    list_display = ("order", "created_at", "type", "actor", "from_status", "to_status", "message")
+    list_filter = ("type",)
+    search_fields = ("order__number", "message")
+    list_select_related = ("order", "actor")
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OrderHold)
+class OrderHoldAdmin(admin.ModelAdmin):
+    list_display = ("order", "reason", "created_at", "released_at", "override")
+    list_filter = ("reason", "override")
+    search_fields = ("order__number", "message")
+    list_select_related = ("order",)
+    readonly_fields = [f.name for f in OrderHold._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(admin.ModelAdmin):
+    """Clients are made with `manage.py create_api_client` (the key is shown once); here they are switched off."""
+
+    list_display = ("name", "channel", "key_prefix", "is_active", "created_at", "last_used_at")
+    list_filter = ("channel", "is_active")
+    readonly_fields = ("key_prefix", "key_hash", "created_at", "last_used_at")
+
+    def has_add_permission(self, request):
+        return False

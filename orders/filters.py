@@ -1,0 +1,27 @@
+import django_filters
+from django import forms
+
+from orders.enums import Channel, OrderStatus, Priority
+from orders.models import Order
+from orders.selectors import order_search
+
+
+class OrderFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Search",
+                                  widget=forms.TextInput(attrs={"placeholder": "Order no., customer, e-mail, SKU"}))
+    status = django_filters.MultipleChoiceFilter(choices=OrderStatus.choices,
+                                                 widget=forms.SelectMultiple(attrs={"size": 1}))
+    channel = django_filters.ChoiceFilter(choices=Channel.choices, empty_label="Any channel")
+    priority = django_filters.ChoiceFilter(choices=Priority.choices, empty_label="Any priority")
+    created_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label="From",
+                                             widget=forms.DateInput(attrs={"type": "date"}))
+    created_to = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label="To",
+                                           widget=forms.DateInput(attrs={"type": "date"}))
+    customer = django_filters.NumberFilter(field_name="customer_id", widget=forms.HiddenInput)
+
+    class Meta:
+        model = Order
+        fields = ["q", "status", "channel", "priority", "created_from", "created_to", "customer"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(pk__in=order_search(term=value)) if value.strip() else queryset

@@ -1,0 +1,165 @@
+from decimal import Decimal
+
+from django import forms
+from django.core.validators import MinValueValidator
+
+from inventory.models import Product
+from orders.enums import Channel, HoldReason, Priority
+from orders.models import ADDRESS_FIELDS, AddressSnapshot, Customer
+from orders.services import LineInput
+from payments.enums import PaymentMethod
+
+STAFF_CHANNELS = [(Channel.PHONE, Channel.PHONE.label), (Channel.IN_STORE, Channel.IN_STORE.label)]
+
+
+class AddressForm(forms.Form):
+    """Address fields; `prefix` tells shipping from billing apart."""
+
+    name = forms.CharField(max_length=200)
+    company = forms.CharField(max_length=200, required=False)
+    line1 = forms.CharField(label="Address line 1", max_length=200)
+    line2 = forms.CharField(label="Address line 2", max_length=200, required=False)
+    city = forms.CharField(max_length=100)
+    region = forms.CharField(label="State / region", max_length=100, required=False)
+    postal_code = forms.CharField(max_length=20)
+    country = forms.CharField(initial="US", help_text="Two letters, e.g. US")
+    phone = forms.CharField(max_length=40, required=False)
+
+    def clean_country(self):
+        country = self.cleaned_data["country"].strip().upper()
+        if len(country) != 2 or not country.isalpha():
+            raise forms.ValidationError("Use the two-letter country code, e.g. US.")
+        return country
+
+    def snapshot(self) -> AddressSnapshot:
+        return AddressSnapshot(**{f: self.cleaned_data.get(f, "") or "" for f in ADDRESS_FIELDS})
+
+    @staticmethod
+    def initial_from(address: AddressSnapshot) -> dict:
+        return address.as_dict()
+
+
+class OrderEntryForm(forms.Form):
+    """The order header of staff entry: an existing customer, or a new one."""
+
+    customer = forms.ModelChoiceField(queryset=Customer.objects.all(), required=False, widget=forms.HiddenInput)
+    new_customer_name = forms.CharField(label="Name", max_length=200, required=False)
+    new_customer_email = forms.EmailField(label="E-mail", required=False)
+    new_customer_phone = forms.CharField(label="Phone", max_length=40, required=False)
+    new_customer_company = forms.CharField(label="Company", max_length=200, required=False)
+    channel = forms.ChoiceField(choices=STAFF_CHANNELS, initial=Channel.PHONE)
+    priority = forms.ChoiceField(choices=Priority.choices, initial=Priority.STANDARD)
+    payment_method = forms.ChoiceField(choices=PaymentMethod.choices, initial=PaymentMethod.CARD)
+    shipping_total = forms.DecimalField(label="Shipping", max_digits=12, decimal_places=2, initial=Decimal("0.00"),
+                                        validators=[MinValueValidator(Decimal("0"))])
+    customer_note = forms.CharField(label="Note from the customer", required=False,
+                                    widget=forms.Textarea(attrs={"rows": 2}))
+    internal_note = forms.CharField(label="Internal note", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, allow_new_customer: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.allow_new_customer = allow_new_customer
+
+    def clean(self):
+        data = super().clean()
+        if data.get("customer") is None:
+            if not self.allow_new_customer:
+                raise forms.ValidationError("Choose the customer.")
+            if not data.get("new_customer_name") or not data.get("new_customer_email"):
+                raise forms.ValidationError("Choose a customer, or enter a new customer's name and e-mail.")
+        return data
+
+    def wants_new_customer(self) -> bool:
+        return self.cleaned_data.get("customer") is None
+
+
+class OrderLineForm(forms.Form):
+    code = forms.CharField(label="SKU or barcode", max_length=64,
+                           widget=forms.TextInput(attrs={"autocomplete": "off", "class": "line-code"}))
+    quantity = forms.IntegerField(min_value=1, max_value=100000, initial=1)
+    unit_price = forms.DecimalField(label="Unit price", max_digits=12, decimal_places=2, required=False,
+                                    validators=[MinValueValidator(Decimal("0"))],
+                                    help_text="Empty: the catalogue price.")
+    discount = forms.DecimalField(max_digits=12, decimal_places=2, required=False,
+                                  validators=[MinValueValidator(Decimal("0"))])
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].strip()
+        product = Product.objects.active().by_code(code).first()
+        if product is None:
+            raise forms.ValidationError(f"No product on sale with SKU or barcode “{code}”.")
+        self.product = product
+        return code
+
+    def line_input(self) -> LineInput:
+        return LineInput(
+            product=self.product,
+            quantity=self.cleaned_data["quantity"],
+            unit_price=self.cleaned_data.get("unit_price"),
+            discount=self.cleaned_data.get("discount") or Decimal("0"),
+        )
+
+
+class BaseLineFormSet(forms.BaseFormSet):
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        filled = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        if not filled:
+            raise forms.ValidationError("Add at least one line.")
+
+    def line_inputs(self) -> list[LineInput]:
+        return [f.line_input() for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+
+
+OrderLineFormSet = forms.formset_factory(OrderLineForm, formset=BaseLineFormSet, extra=1, can_delete=True,
+                                         min_num=0, max_num=200, validate_max=True)
+
+
+class HoldForm(forms.Form):
+    reason = forms.ChoiceField(choices=[(HoldReason.MANUAL, HoldReason.MANUAL.label)] + [
+        c for c in HoldReason.choices if c[0] != HoldReason.MANUAL])
+    message = forms.CharField(label="Why", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReleaseHoldForm(forms.Form):
+    note = forms.CharField(label="Note", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    override = forms.BooleanField(
+        required=False, label="Approve the held reason (credit, risk, customer hold) and let the order through"
+    )
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label="Reason", max_length=255)
+
+
+class NoteForm(forms.Form):
+    message = forms.CharField(label="Note", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    customer_visible = forms.BooleanField(required=False, label="Visible to the customer")
+
+
+class CustomerForm(forms.ModelForm):
+    class Meta:
+        model = Customer
+        fields = ["name", "email", "phone", "company", "credit_limit"]
+
+
+class CustomerHoldForm(forms.Form):
+    on_hold = forms.BooleanField(required=False, label="Hold new orders of this customer for review")
+    note = forms.CharField(max_length=255, required=False)
+
+
+class OrderImportForm(forms.Form):
+    channel = forms.ChoiceField(choices=[(Channel.MARKETPLACE, Channel.MARKETPLACE.label),
+                                         (Channel.WEB, Channel.WEB.label), (Channel.API, Channel.API.label)])
+    file = forms.FileField(help_text="CSV, UTF-8, one order line per row; at most 5 MB.")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 5 * 1024 * 1024:
+            raise forms.ValidationError("The file is larger than 5 MB.")
+        try:
+            return upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError("The file is not UTF-8 text.") from None

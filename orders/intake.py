@@ -1,0 +1,236 @@
+"""Orders from outside: the JSON intake API (web shops, marketplaces) and CSV import.
+
+Both turn their input into `IntakeOrder`s here, with every problem reported at once, and
+hand them to `orders.services.order_intake`, which is idempotent per channel and
+external reference: a replayed request or a re-imported file creates nothing twice.
+"""
+
+import csv
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from inventory.models import Product
+from orders.enums import Channel, Priority
+from orders.models import ADDRESS_FIELDS, REQUIRED_ADDRESS_FIELDS, AddressSnapshot
+from orders.services import LineInput
+from payments.enums import PaymentMethod
+
+MAX_LINES = 200
+
+
+@dataclass
+class IntakeOrder:
+    external_reference: str
+    customer_email: str
+    customer_name: str
+    shipping_address: AddressSnapshot
+    lines: list[LineInput]
+    billing_address: AddressSnapshot | None = None
+    customer_phone: str = ""
+    customer_company: str = ""
+    priority: str = Priority.STANDARD
+    payment_method: str = PaymentMethod.CARD
+    currency: str = ""
+    shipping_total: Decimal = Decimal("0")
+    customer_note: str = ""
+
+
+@dataclass
+class Problems:
+    """Errors keyed by where they are (`lines[2].sku`, `row 7`), all reported together."""
+
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, where: str, message: str) -> None:
+        self.errors.setdefault(where, []).append(message)
+
+    def __bool__(self) -> bool:
+        return bool(self.errors)
+
+
+def _text(data: dict, key: str, problems: Problems, where: str, *, required=False, max_length=200) -> str:
+    value = data.get(key, "")
+    if value is None:
+        value = ""
+    if not isinstance(value, (str, int)):
+        problems.add(f"{where}{key}", "must be a string")
+        return ""
+    value = str(value).strip()
+    if required and not value:
+        problems.add(f"{where}{key}", "is required")
+    if len(value) > max_length:
+        problems.add(f"{where}{key}", f"is longer than {max_length} characters")
+    return value
+
+
+def _decimal(value, where: str, problems: Problems, *, default="0") -> Decimal:
+    if value in (None, ""):
+        return Decimal(default)
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        problems.add(where, "must be a number")
+        return Decimal(default)
+    if not amount.is_finite() or amount < 0:
+        problems.add(where, "must be zero or more")
+        return Decimal(default)
+    return amount
+
+
+def _choice(value, choices, where: str, problems: Problems, default: str) -> str:
+    if value in (None, ""):
+        return default
+    if value not in choices:
+        problems.add(where, f"must be one of {', '.join(choices)}")
+        return default
+    return value
+
+
+def _address(data, where: str, problems: Problems, *, required: bool) -> AddressSnapshot | None:
+    if data in (None, {}) and not required:
+        return None
+    if not isinstance(data, dict):
+        problems.add(where, "must be an object with name, line1, city, postal_code, country")
+        return None
+    values = {f: _text(data, f, problems, f"{where}.", required=f in REQUIRED_ADDRESS_FIELDS) for f in ADDRESS_FIELDS}
+    country = values["country"].upper()
+    if country and (len(country) != 2 or not country.isalpha()):
+        problems.add(f"{where}.country", "must be a two-letter country code")
+    values["country"] = country
+    return AddressSnapshot(**values)
+
+
+def _lines(raw, problems: Problems, products: dict[str, Product]) -> list[LineInput]:
+    if not isinstance(raw, list) or not raw:
+        problems.add("lines", "must be a non-empty list")
+        return []
+    if len(raw) > MAX_LINES:
+        problems.add("lines", f"at most {MAX_LINES} lines")
+        return []
+    lines = []
+    for index, item in enumerate(raw):
+        where = f"lines[{index}]"
+        if not isinstance(item, dict):
+            problems.add(where, "must be an object with sku and quantity")
+            continue
+        sku = _text(item, "sku", problems, f"{where}.", required=True, max_length=64)
+        quantity = item.get("quantity")
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= 100000:
+            problems.add(f"{where}.quantity", "must be a whole number from 1 to 100000")
+            continue
+        product = products.get(sku.upper())
+        if sku and product is None:
+            problems.add(f"{where}.sku", f"no product on sale with SKU {sku!r}")
+            continue
+        unit_price = item.get("unit_price")
+        price = None if unit_price in (None, "") else _decimal(unit_price, f"{where}.unit_price", problems)
+        discount = _decimal(item.get("discount"), f"{where}.discount", problems)
+        if product is not None:
+            lines.append(LineInput(product=product, quantity=quantity, unit_price=price, discount=discount))
+    return lines
+
+
+def _products_for(skus: set[str]) -> dict[str, Product]:
+    found = Product.objects.active().filter(sku__in={s for s in skus} | {s.upper() for s in skus})
+    return {p.sku.upper(): p for p in found}
+
+
+def parse_intake_json(payload) -> tuple[IntakeOrder | None, Problems]:
+    """One order from the intake API's JSON body."""
+    problems = Problems()
+    if not isinstance(payload, dict):
+        problems.add("body", "must be a JSON object")
+        return None, problems
+    reference = _text(payload, "external_reference", problems, "", required=True, max_length=100)
+    customer = payload.get("customer")
+    if not isinstance(customer, dict):
+        problems.add("customer", "must be an object with email and name")
+        customer = {}
+    email = _text(customer, "email", problems, "customer.", required=True).lower()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            problems.add("customer.email", "is not a valid e-mail address")
+    raw_lines = payload.get("lines")
+    skus = {str(l.get("sku", "")).strip() for l in raw_lines if isinstance(l, dict)} if isinstance(raw_lines, list) else set()
+    order = IntakeOrder(
+        external_reference=reference,
+        customer_email=email,
+        customer_name=_text(customer, "name", problems, "customer.", required=True),
+        customer_phone=_text(customer, "phone", problems, "customer.", max_length=40),
+        customer_company=_text(customer, "company", problems, "customer."),
+        shipping_address=_address(payload.get("shipping_address"), "shipping_address", problems, required=True),
+        billing_address=_address(payload.get("billing_address"), "billing_address", problems, required=False),
+        lines=_lines(raw_lines, problems, _products_for(skus)),
+        priority=_choice(payload.get("priority"), Priority.values, "priority", problems, Priority.STANDARD),
+        payment_method=_choice(payload.get("payment_method"), PaymentMethod.values, "payment_method", problems,
+                               PaymentMethod.CARD),
+        currency=_choice(payload.get("currency"), list(settings.OMS_CURRENCIES), "currency", problems,
+                         settings.OMS_DEFAULT_CURRENCY),
+        shipping_total=_decimal(payload.get("shipping_total"), "shipping_total", problems),
+        customer_note=_text(payload, "note", problems, "", max_length=2000),
+    )
+    return (None if problems else order), problems
+
+
+CSV_COLUMNS = [
+    "external_reference", "customer_email", "customer_name", "ship_name", "ship_line1", "ship_line2", "ship_city",
+    "ship_region", "ship_postal_code", "ship_country", "ship_phone", "sku", "quantity", "unit_price", "priority",
+    "payment_method", "shipping_total", "note",
+]
+CSV_REQUIRED = ["external_reference", "customer_email", "customer_name", "ship_name", "ship_line1", "ship_city",
+                "ship_postal_code", "ship_country", "sku", "quantity"]
+MAX_CSV_ROWS = 20000
+
+
+def parse_intake_csv(text: str) -> tuple[list[IntakeOrder], Problems]:
+    """Orders from a CSV file, one line per row; rows sharing an external_reference make one order.
+
+    Every row is checked before anything is imported: a file with any bad row imports nothing.
+    """
+    problems = Problems()
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in CSV_REQUIRED if c not in (reader.fieldnames or [])]
+    if missing:
+        problems.add("header", f"missing columns: {', '.join(missing)}")
+        return [], problems
+    grouped: dict[str, dict] = {}
+    for row_number, row in enumerate(reader, start=2):
+        if row_number - 1 > MAX_CSV_ROWS:
+            problems.add("file", f"at most {MAX_CSV_ROWS} rows per file")
+            break
+        reference = (row.get("external_reference") or "").strip()
+        if not reference:
+            problems.add(f"row {row_number}", "external_reference is required")
+            continue
+        quantity = (row.get("quantity") or "").strip()
+        entry = grouped.setdefault(reference, {
+            "external_reference": reference, "rows": [],
+            "customer": {"email": row.get("customer_email"), "name": row.get("customer_name")},
+            "shipping_address": {f: row.get(f"ship_{f}", "") for f in ADDRESS_FIELDS},
+            "priority": (row.get("priority") or "").strip(), "payment_method": (row.get("payment_method") or "").strip(),
+            "shipping_total": (row.get("shipping_total") or "").strip(), "note": row.get("note") or "",
+            "lines": [],
+        })
+        entry["rows"].append(row_number)
+        entry["lines"].append({"sku": row.get("sku"), "quantity": int(quantity) if quantity.isdigit() else quantity,
+                               "unit_price": (row.get("unit_price") or "").strip()})
+    orders = []
+    for reference, entry in grouped.items():
+        rows = entry.pop("rows")
+        order, order_problems = parse_intake_json(entry)
+        for where, messages in order_problems.errors.items():
+            for message in messages:
+                problems.add(f"rows {rows[0]}-{rows[-1]}" if len(rows) > 1 else f"row {rows[0]}",
+                             f"{reference}: {where} {message}")
+        if order is not None:
+            orders.append(order)
+    if not grouped and not problems:
+        problems.add("file", "has no rows")
+    return orders, problems

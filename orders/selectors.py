@@ -1,0 +1,85 @@
+"""Reads the order screens need, each with a fixed number of queries."""
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from orders.enums import OrderStatus
+from orders.models import Customer, Order, OrderEvent, OrderHold, OrderLine
+
+LATE_STATUSES = (OrderStatus.CONFIRMED, OrderStatus.IN_FULFILLMENT, OrderStatus.PARTIALLY_SHIPPED,
+                 OrderStatus.BACKORDERED)
+
+
+def order_search(*, term: str) -> QuerySet:
+    """Ids of orders matching an order number, channel reference, customer, e-mail or SKU."""
+    term = term.strip()
+    condition = (
+        Q(number__iexact=term)
+        | Q(external_reference=term)
+        | Q(customer__email__istartswith=term)
+        | Q(customer__name__icontains=term)
+        | Q(lines__sku__iexact=term)
+    )
+    if term.isdigit():
+        condition |= Q(number=f"SO-{int(term):06d}")
+    # Matching several lines of one order must not list it twice: callers filter by these ids.
+    return Order.objects.filter(condition).values("pk")
+
+
+def order_list(*, search: str = "") -> QuerySet[Order]:
+    orders = Order.objects.for_list()
+    if search.strip():
+        orders = orders.filter(pk__in=order_search(term=search))
+    return orders
+
+
+def order_detail(*, number: str) -> Order:
+    return (
+        Order.objects.select_related("customer", "created_by")
+        .prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.select_related("product")),
+            Prefetch("events", queryset=OrderEvent.objects.select_related("actor")),
+            Prefetch("holds", queryset=OrderHold.objects.select_related("created_by", "released_by")),
+        )
+        .get(number=number)
+    )
+
+
+def order_status_counts() -> dict[str, int]:
+    rows = Order.objects.order_by().values("status").annotate(n=Count("pk"))
+    counts = {status: 0 for status in OrderStatus.values}
+    counts.update({row["status"]: row["n"] for row in rows})
+    return counts
+
+
+def orders_on_hold(*, limit: int = 10) -> list[Order]:
+    return list(Order.objects.for_list().filter(status=OrderStatus.ON_HOLD).order_by("placed_at", "pk")[:limit])
+
+
+def orders_late(*, limit: int = 10) -> QuerySet[Order]:
+    return Order.objects.for_list().filter(status__in=LATE_STATUSES, ship_by__lt=timezone.now()).order_by("ship_by")
+
+
+def customer_list(*, search: str = "") -> QuerySet[Customer]:
+    customers = Customer.objects.order_by("name", "pk")
+    search = search.strip()
+    if search:
+        customers = customers.filter(
+            Q(name__icontains=search) | Q(email__icontains=search) | Q(company__icontains=search)
+            | Q(phone__icontains=search)
+        )
+    return customers
+
+
+def customer_search(*, term: str, limit: int = 8) -> list[Customer]:
+    if len(term.strip()) < 2:
+        return []
+    return list(customer_list(search=term).prefetch_related("addresses")[:limit])
+
+
+def customer_detail(*, pk: int) -> Customer:
+    return Customer.objects.prefetch_related("addresses").get(pk=pk)
+
+
+def customer_recent_orders(*, customer: Customer, limit: int = 20) -> list[Order]:
+    return list(Order.objects.filter(customer=customer).order_by("-created_at", "-pk")[:limit])
