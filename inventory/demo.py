@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from inventory.models import Product, PurchaseOrder, ReorderAlert, StockLevel, StockMovement, Supplier, Warehouse
+from inventory.models import Product, PurchaseOrder, ReorderAlert, StockLevel, Supplier, Warehouse
 from inventory.services import (
     purchase_order_receive,
     purchase_order_send,
@@ -27,11 +27,12 @@ SUPPLIERS = [
 
 
 def before_orders(*, stdout) -> None:
-    """Three warehouses, two suppliers, and stock for every product: most plenty, some low, some none."""
+    """Three warehouses, two suppliers, and stock for every product: most plenty, some in one
+    warehouse only (reorder alerts), the orders demo's scarce ones none (backorders)."""
     with transaction.atomic():
         warehouses = [Warehouse.objects.get_or_create(code=w["code"], defaults=w)[0] for w in WAREHOUSES]
         suppliers = [Supplier.objects.get_or_create(code=s["code"], defaults=s)[0] for s in SUPPLIERS]
-        stocked = 0
+        stocked, sold_out = 0, _sold_out_skus()
         for index, product in enumerate(Product.objects.filter(is_active=True).order_by("sku")):
             if product.supplier_id is None or not product.cost_price:
                 product.supplier = product.supplier or suppliers[index % len(suppliers)]
@@ -40,13 +41,12 @@ def before_orders(*, stdout) -> None:
                 product.save(update_fields=["supplier", "cost_price", "updated_at"])
             rng = random.Random(product.sku)
             for position, warehouse in enumerate(warehouses):
-                level = StockLevel.objects.filter(product=product, warehouse=warehouse).first()
-                if level is not None and StockMovement.objects.filter(stock_level=level).exists():
-                    continue  # already stocked by an earlier run
+                if StockLevel.objects.filter(product=product, warehouse=warehouse).exists():
+                    continue  # set up by an earlier run
                 stock_level_configure(actor=None, product=product, warehouse=warehouse,
                                       bin_location=f"{'ABC'[position]}-{index // 10 + 1:02d}-{index % 10 + 1}",
                                       reorder_point=10, reorder_quantity=40)
-                quantity = _demo_quantity(index, position, rng)
+                quantity = _demo_quantity(index, position, rng, sold_out, product.sku)
                 if quantity:
                     stock_receive(actor=None, product=product, warehouse=warehouse, quantity=quantity,
                                   reference="Opening stock", reason="Demo data")
@@ -54,12 +54,21 @@ def before_orders(*, stdout) -> None:
     stdout.write(f"Inventory: {len(warehouses)} warehouses, {len(suppliers)} suppliers, {stocked} stock levels set up.")
 
 
-def _demo_quantity(index: int, position: int, rng: random.Random) -> int:
-    if index % 7 == 3:
-        return 0  # sold out everywhere: its orders backorder
-    if index % 5 == 1:
-        return 3 if position == 0 else 0  # low: reorder alerts
-    return rng.randint(20, 80)
+def _demo_quantity(index: int, position: int, rng: random.Random, sold_out: set[str], sku: str) -> int:
+    if sku in sold_out:
+        return 0  # nobody has it: its orders backorder
+    if index % 6 == 2:
+        return 150 if position == 0 else 0  # only in EAST: the other warehouses raise reorder alerts
+    return rng.randint(150, 400)
+
+
+def _sold_out_skus() -> set[str]:
+    """The products the orders demo uses for backorders (orders.demo.SCARCE_SKUS) have no stock."""
+    try:
+        from orders.demo import SCARCE_SKUS
+    except ImportError:
+        return set()
+    return set(SCARCE_SKUS)
 
 
 def after_orders(*, stdout) -> None:

@@ -1,14 +1,14 @@
 import io
 
 from inventory import demo
-from inventory.models import PurchaseOrder, StockLevel, StockMovement, Supplier, Warehouse
+from inventory.models import PurchaseOrder, ReorderAlert, StockLevel, StockMovement, Supplier, Warehouse
 from inventory.selectors import ledger_drift
 from tests.factories import ProductFactory
 
 
-def test_the_demo_data_is_idempotent_and_leaves_low_and_empty_stock(db):
-    for _ in range(15):
-        ProductFactory(stock=0)
+def test_the_demo_data_is_idempotent_and_leaves_empty_stock_and_reorder_alerts(db):
+    for n in range(1, 16):
+        ProductFactory(sku=f"DEMO-{n:04d}", stock=0)
 
     for _ in range(2):
         demo.before_orders(stdout=io.StringIO())
@@ -22,5 +22,6 @@ def test_the_demo_data_is_idempotent_and_leaves_low_and_empty_stock(db):
     empty = [p for p in {level.product for level in StockLevel.objects.select_related("product")}
              if sum(level.on_hand for level in p.stock_levels.all()) == 0]
     assert empty, "some products are sold out, so demo orders backorder"
-    assert PurchaseOrder.objects.exists()
+    assert {p.sku for p in empty} == {"DEMO-0004", "DEMO-0010"}  # orders.demo.SCARCE_SKUS
+    assert ReorderAlert.objects.exists() and PurchaseOrder.objects.exists()
     assert ledger_drift() == []
