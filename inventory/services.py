@@ -589,7 +589,8 @@ def purchase_orders_create_from_alerts(*, actor, alerts: Iterable[ReorderAlert],
     alerts = [a for a in alerts if a.purchase_order_id is None and a.resolved_at is None]
     if not alerts:
         raise DomainError("No open alerts without a purchase order were selected.")
-    missing = sorted({a.stock_level.product.sku for a in alerts if (supplier or a.stock_level.product.supplier) is None})
+    missing = sorted({a.stock_level.product.sku for a in alerts
+                      if (supplier or a.stock_level.product.supplier) is None})
     if missing:
         raise DomainError(f"No supplier for {', '.join(missing)}: set the product's supplier or choose one.")
     groups: dict[tuple[int, int], list[ReorderAlert]] = defaultdict(list)

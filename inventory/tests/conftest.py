@@ -1,5 +1,4 @@
 import pytest
-from django.urls import NoReverseMatch, reverse
 
 from inventory.models import Warehouse
 from inventory.services import stock_level_configure, stock_receive
@@ -11,15 +10,6 @@ from tests.factories import ProductFactory, make_order
 def _no_auto_verify(settings):
     """Tests verify explicitly, so nothing races the verification they are looking at."""
     settings.OMS_AUTO_VERIFY = False
-
-
-@pytest.fixture(autouse=True)
-def _stub_order_screens(settings):
-    """Until the orders screens exist on this branch, base.html's nav links need their URL names."""
-    try:
-        reverse("orders:dashboard")
-    except NoReverseMatch:
-        settings.ROOT_URLCONF = "inventory.tests.stub_urls"
 
 
 @pytest.fixture

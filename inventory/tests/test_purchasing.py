@@ -108,8 +108,8 @@ def test_reorder_alerts_become_draft_purchase_orders_in_one_click(product_with_s
         product.supplier = supplier
         product.save()
         for stock in StockLevel.objects.filter(product=product):
-            stock_level_configure(actor=None, product=product, warehouse=stock.warehouse, bin_location="", reorder_point=5,
-                                        reorder_quantity=12)
+            stock_level_configure(actor=None, product=product, warehouse=stock.warehouse, reorder_point=5,
+                                  reorder_quantity=12)
     reorder_alerts_scan()
 
     created = purchase_orders_create_from_alerts(actor=None, alerts=ReorderAlert.objects.open())

@@ -179,3 +179,13 @@ def test_warehouse_staff_cannot_create_purchase_orders_and_sales_cannot_see_stoc
 def test_the_reorder_check_is_refused_to_warehouse_staff(login, warehouse_user, stocked):
     assert login(warehouse_user).post(reverse("inventory:reorder_alerts_scan")).status_code == 403
     assert reorder_alerts_scan().raised  # the alerts were not raised by the refused request
+
+
+def test_the_dashboard_lists_open_reorder_alerts_for_managers_only(login, manager_user, sales_user, stocked):
+    reorder_alerts_scan()
+
+    manager_page = login(manager_user).get(reverse("orders:dashboard")).content.decode()
+    sales_page = login(sales_user).get(reverse("orders:dashboard")).content.decode()
+
+    assert "Reorder alerts" in manager_page and stocked[0].sku in manager_page
+    assert "Reorder alerts" not in sales_page
