@@ -29,7 +29,12 @@ from django_fsm import can_proceed
 
 from inventory.enums import MovementKind, PurchaseOrderStatus
 from inventory.forecast import daily_demand_by_level, forecast
-from inventory.locks import lock_purchase_order, lock_purchase_order_lines, lock_stock_levels
+from inventory.locks import (
+    lock_purchase_order,
+    lock_purchase_order_lines,
+    lock_stock_levels,
+    lock_stock_levels_for_allocation,
+)
 from inventory.models import (
     Allocation,
     Product,
@@ -360,7 +365,7 @@ def allocation_allocate_order(*, actor, order, lines=None) -> AllocationOutcome:
     outcome = AllocationOutcome()
     if not needs:
         return outcome
-    levels = lock_stock_levels(product_ids={line.product_id for line, _ in needs}, active_only=True)
+    levels = lock_stock_levels_for_allocation({line.product_id for line, _ in needs})
     plan, outcome.short = allocation_plan(needs=needs, levels=levels, country=order.ship_country,
                                           region=order.ship_region)
     outcome.held = [(line, missing) for line, missing in outcome.short if not line.product.allow_backorder]

@@ -144,3 +144,21 @@ def test_shipping_consumes_the_allocations_and_takes_the_stock_off_hand(product_
     assert level(product, warehouses["central"]).on_hand == 1
     assert Allocation.objects.get(order=order).status == "consumed"
     assert ledger_drift() == []
+
+
+def test_the_allocation_lock_reads_the_same_levels_as_the_orm_lock(product_with_stock, warehouses):
+    from django.db import transaction
+
+    from inventory.locks import lock_stock_levels, lock_stock_levels_for_allocation
+
+    first, second = product_with_stock(east=1, west=2), product_with_stock(central=3)
+    warehouses["west"].active = False
+    warehouses["west"].save()
+
+    with transaction.atomic():
+        fast = lock_stock_levels_for_allocation([first.pk, second.pk])
+        orm = lock_stock_levels(product_ids=[first.pk, second.pk], active_only=True)
+
+    assert [(lv.pk, lv.on_hand, lv.allocated, lv.warehouse.code, lv.warehouse.priority) for lv in fast] == [
+        (lv.pk, lv.on_hand, lv.allocated, lv.warehouse.code, lv.warehouse.priority) for lv in orm]
+    assert [lv.warehouse.code for lv in fast] == ["EAST", "CENTRAL"]
