@@ -92,6 +92,10 @@ def _update_per_row(model, amounts: dict[int, int], assignments: dict[str, str],
     for column, expression in assignments.items():
         sets.append(f"{qn(column)} = {expression.format(n=case)}")
         params += pairs * expression.count("{n}")
+    for field in model._meta.concrete_fields:
+        if getattr(field, "auto_now", False):
+            sets.append(f"{qn(field.column)} = %s")
+            params.append(field.get_db_prep_save(timezone.now(), connection))
     params += list(amounts)
     where = f"id IN ({', '.join(['%s'] * len(amounts))})"
     if guard:
@@ -289,7 +293,7 @@ class PlannedAllocation:
 
 @dataclass
 class AllocationOutcome:
-    allocations: list[Allocation] = field(default_factory=list)
+    allocations: list[Allocation] = field(default_factory=list)  # as inserted (without their ids)
     short: list[tuple[object, int]] = field(default_factory=list)  # (order line, units missing)
     held: list[tuple[object, int]] = field(default_factory=list)  # short lines that may not backorder
     warehouses: list[str] = field(default_factory=list)
