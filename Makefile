@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 migrate: install
+	$(PY) manage.py ensure_database
 	$(PY) manage.py migrate --noinput
 
 demo: migrate

@@ -46,9 +46,9 @@ def fill(n_orders: int, n_customers: int) -> None:
                 ship_name, ship_company, ship_line1, ship_line2, ship_city, ship_region, ship_postal_code,
                 ship_country, ship_phone, bill_name, bill_company, bill_line1, bill_line2, bill_city,
                 bill_region, bill_postal_code, bill_country, bill_phone)
-            SELECT 'BN-' || lpad(g::text, 9, '0'), 'web', '', {low} + (g % ({high} - {low} + 1)),
-                (ARRAY{statuses!r})[1 + g % {len(statuses)}], (ARRAY['rush','expedited','standard'])[1 + g % 3],
-                'card', 'USD', '', '', 100, 0, 0, 8, 108 + (g % 500),
+            SELECT 'BN-' || lpad(g::text, 9, '0'), 'web', '', {low} + mod(g, {high} - {low} + 1),
+                (ARRAY{statuses!r})[1 + mod(g, {len(statuses)})], (ARRAY['rush','expedited','standard'])[1 + mod(g, 3)],
+                'card', 'USD', '', '', 100, 0, 0, 8, 108 + mod(g, 500),
                 now() - (g || ' seconds')::interval, now(), now() - (g || ' seconds')::interval,
                 now() - (g || ' seconds')::interval + interval '2 days', '', '', md5(g::text || random()::text),
                 'N', '', 'L1', '', 'City', '', '12345', 'US', '', 'N', '', 'L1', '', 'City', '', '12345', 'US', ''
@@ -78,6 +78,7 @@ def main() -> None:
     args = parser.parse_args()
     if not settings.USING_POSTGRES:
         raise SystemExit("Point DATABASE_URL at a PostgreSQL database of its own.")
+    call_command("ensure_database")
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
     fill(args.orders, args.customers)

@@ -11,6 +11,8 @@ def navigation(request):
             "products": user.has_perm("inventory.view_product"),
             "stock": user.has_perm("inventory.view_stocklevel"),
             "purchasing": user.has_perm("inventory.view_purchaseorder"),
+            "payments": user.has_perm("payments.view_payment"),
+            "invoices": user.has_perm("payments.view_invoice"),
             "admin": user.is_staff,
         }
     }

@@ -33,8 +33,16 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     FINANCE: _ORDER_READ + [
         "orders.change_customer", "orders.hold_customer", "orders.hold_order", "orders.release_hold",
         "orders.override_hold", "orders.cancel_order", "orders.complete_order",
+    ] + [
+        # payments
+        "payments.view_payment", "payments.view_paymenttransaction", "payments.capture_payment",
+        "payments.void_payment", "payments.refund_payment", "payments.record_manual_payment",
+        "payments.retry_payment", "payments.view_invoice", "payments.issue_invoice", "payments.void_invoice",
+        "payments.view_creditnote", "payments.view_taxrate", "payments.add_taxrate", "payments.change_taxrate",
     ],
 }
+# payments: sales take the customer's new card after a decline.
+ROLE_PERMISSIONS[SALES] += ["payments.view_payment", "payments.retry_payment"]
 ROLE_PERMISSIONS[MANAGER] = sorted(
     {p for perms in ROLE_PERMISSIONS.values() for p in perms} | {"inventory.change_product", "inventory.add_product"}
     | set(_STOCK_MANAGEMENT)

@@ -193,3 +193,28 @@ LOGGING = {
 }
 # A submitted order is verified right after commit (a Celery task; inline without Redis).
 OMS_AUTO_VERIFY = env.bool("OMS_AUTO_VERIFY", default=True)
+
+# -- payments (issue #4) ------------------------------------------------------------
+# The payment gateway adapter (dotted path); a real provider's adapter replaces this.
+OMS_PAYMENT_GATEWAY = env.str("OMS_PAYMENT_GATEWAY", default="payments.gateways.simulated.SimulatedGateway")
+# Seconds the simulated gateway's slow test card takes before it times out.
+OMS_SIMULATED_GATEWAY_DELAY = env.float("OMS_SIMULATED_GATEWAY_DELAY", default=2.0)
+# Orders captured without card details are approved by the simulated gateway (demo, phone orders).
+OMS_SIMULATED_GATEWAY_ACCEPT_EMPTY_SOURCE = env.bool("OMS_SIMULATED_GATEWAY_ACCEPT_EMPTY_SOURCE", default=True)
+# Days from issue to the due date of an invoice, per payment method (others: due on issue).
+OMS_INVOICE_DUE_DAYS = {"terms": 30, "cod": 14}
+# The seller printed on invoices and credit notes.
+OMS_SELLER = {
+    "name": env.str("OMS_SELLER_NAME", default="OMS Demo Supplies Inc."),
+    "address": env.list("OMS_SELLER_ADDRESS", default=["100 Commerce Street", "Springfield, IL 62701", "US"]),
+    "tax_id": env.str("OMS_SELLER_TAX_ID", default="US-EIN 12-3456789"),
+    "email": env.str("OMS_SELLER_EMAIL", default="billing@oms.example"),
+}
+CELERY_BEAT_SCHEDULE["invoices-mark-overdue"] = {"task": "payments.tasks.invoices_mark_overdue_task",
+                                                  "schedule": 3600.0}
+CELERY_BEAT_SCHEDULE["payment-transactions-expire-stale"] = {
+    "task": "payments.tasks.payment_transactions_expire_stale_task", "schedule": 300.0}
+CELERY_BEAT_SCHEDULE["payments-retry-unknown"] = {"task": "payments.tasks.payments_retry_unknown_task",
+                                                  "schedule": 600.0}
+# Shared secret the payment provider signs its webhooks with (HMAC-SHA256 of the body).
+OMS_PAYMENT_WEBHOOK_SECRET = env.str("OMS_PAYMENT_WEBHOOK_SECRET", default="dev-webhook-secret")

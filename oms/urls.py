@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from orders import api as orders_api
+from payments import views as payments_views
 
 admin.site.site_header = "OMS administration"
 admin.site.site_title = "OMS admin"
@@ -14,5 +15,8 @@ urlpatterns = [
     path("inventory/", include("inventory.urls")),
     path("api/v1/orders/", orders_api.order_create, name="api_order_create"),
     path("api/v1/orders/<str:number>/", orders_api.order_status, name="api_order_status"),
+    path("payments/", include("payments.urls")),
+    path("track/<str:token>/invoice/<str:number>.pdf", payments_views.invoice_pdf_for_customer,
+         name="invoice_pdf_customer"),
     path("", include("orders.urls")),
 ]

@@ -1,22 +1,20 @@
 from django.apps import AppConfig
 
 
-def _on_stock_replenished(sender, *, product_ids: list[int], **kwargs) -> None:
-    """Inventory made stock available again: allocate waiting backorders in a task."""
-    from oms.tasks import enqueue_on_commit
-    from orders.tasks import backorders_allocate_task
-
-    enqueue_on_commit(backorders_allocate_task, product_ids=list(product_ids))
-
-
 class OrdersConfig(AppConfig):
     name = "orders"
 
     def ready(self) -> None:
         # The order-data checks register themselves with the verification pipeline.
         from orders import checks  # noqa: F401
+        from orders.receivers import allocate_backorders_on_replenishment, record_payment_event
 
-        # inventory (issue #3): inventory never calls orders services; it signals, orders reacts.
+        # payments: money moving shows on the order timeline.
+        from payments.signals import order_payment_event
+
+        order_payment_event.connect(record_payment_event, dispatch_uid="orders.record_payment_event")
+
+        # inventory (issue #3): stock arrived; inventory signals, orders allocates waiting backorders.
         from inventory.signals import stock_replenished
 
-        stock_replenished.connect(_on_stock_replenished, dispatch_uid="orders.backorders_allocate")
+        stock_replenished.connect(allocate_backorders_on_replenishment, dispatch_uid="orders.backorders_allocate")

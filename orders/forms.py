@@ -50,6 +50,9 @@ class OrderEntryForm(forms.Form):
     channel = forms.ChoiceField(choices=STAFF_CHANNELS, initial=Channel.PHONE)
     priority = forms.ChoiceField(choices=Priority.choices, initial=Priority.STANDARD)
     payment_method = forms.ChoiceField(choices=PaymentMethod.choices, initial=PaymentMethod.CARD)
+    card_number = forms.CharField(label="Card number", required=False, max_length=30,
+                                  widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+                                  help_text="Card and debit payments: tokenized at once, only the last four digits are kept.")
     shipping_total = forms.DecimalField(label="Shipping", max_digits=12, decimal_places=2, initial=Decimal("0.00"),
                                         validators=[MinValueValidator(Decimal("0"))])
     customer_note = forms.CharField(label="Note from the customer", required=False,

@@ -188,6 +188,8 @@ class Order(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["status", "-created_at"], name="order_status_created_idx"),
             models.Index(fields=["customer", "-created_at"], name="order_customer_idx"),
             models.Index(fields=["status", "priority", "ship_by"], name="order_queue_idx"),
+            models.Index(fields=["external_reference"], name="order_external_ref_idx",
+                         condition=~Q(external_reference="")),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -242,6 +244,12 @@ class Order(ConcurrentTransitionMixin, models.Model):
     def nothing_shipped(self) -> bool:
         return not any(line.quantity_shipped for line in self.lines.all())
 
+    def payment_allows_release(self) -> bool:
+        # payments: wire and ACH orders are paid before release to fulfillment.
+        from payments.selectors import payment_allows_release
+
+        return payment_allows_release(self)
+
     # -- transitions: in-memory only; services call them, save and record the event ----
 
     @transition(field=status, source=OrderStatus.DRAFT, target=OrderStatus.PLACED,
@@ -270,7 +278,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
         pass
 
     @transition(field=status, source=OrderStatus.CONFIRMED, target=OrderStatus.IN_FULFILLMENT,
-                permission="orders.fulfill_order")
+                permission="orders.fulfill_order", conditions=[payment_allows_release])
     def release(self):
         pass
 

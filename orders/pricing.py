@@ -17,7 +17,12 @@ class LineAmounts:
 
 
 def tax_rate_for(*, tax_class: str, country: str = "") -> Decimal:
-    """Tax rate for a product's tax class (destination-based rates can refine this)."""
+    """Tax rate for a product's tax class shipped to `country`: the payments tax table, else the settings default."""
+    from payments.selectors import tax_rate_lookup  # payments: destination-based rates
+
+    rate = tax_rate_lookup(tax_class=tax_class, country=country)
+    if rate is not None:
+        return rate
     return Decimal(settings.OMS_TAX_RATES.get(tax_class, "0"))
 
 

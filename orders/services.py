@@ -31,6 +31,11 @@ from orders.models import ADDRESS_FIELDS, Address, ApiClient, AddressSnapshot, C
 from orders.pricing import line_amounts, order_totals, tax_rate_for
 from orders.verification import OVERRIDABLE_REASONS, PipelineRun, pipeline, run_pipeline
 from payments.enums import PaymentMethod
+from payments.tasks import (
+    invoice_issue_for_order_task,
+    payment_capture_for_order_task,
+    payment_settle_cancelled_order_task,
+)
 
 if TYPE_CHECKING:
     from orders.intake import IntakeOrder
@@ -530,18 +535,28 @@ def backorders_allocate(*, actor, product_ids: list[int]) -> list[Order]:
 # -- fulfillment stages ---------------------------------------------------------------
 
 
-def _plain_transition(*, actor, order: Order, name: str, message: str) -> Order:
-    """A transition with no rule beyond the state machine's own: lock, move, save, record."""
+def _plain_transition(*, actor, order: Order, name: str, message: str, guard=None) -> Order:
+    """A transition with no rule beyond the state machine's own (and `guard`): lock, move, save, record."""
     with transaction.atomic():
         locked = lock_order(order.pk)
+        if guard is not None:
+            guard(locked)
         change = _transition(locked, name, actor)
         _save_transition(locked)
         _status_event(locked, actor, change, message)
     return locked
 
 
+def _paid_before_release(order: Order) -> None:  # payments
+    """Wire and ACH orders are paid before the warehouse sees them; say so, not just "cannot"."""
+    if order.status == OrderStatus.CONFIRMED and not order.payment_allows_release():
+        raise DomainError(f"Order {order.number} waits for its {order.get_payment_method_display()} "
+                          "payment; record it before releasing the order.")
+
+
 def order_release_to_fulfillment(*, actor, order: Order) -> Order:
-    return _plain_transition(actor=actor, order=order, name="release", message="Released to the warehouse.")
+    return _plain_transition(actor=actor, order=order, name="release", message="Released to the warehouse.",
+                             guard=_paid_before_release)
 
 
 def order_ship(*, actor, order: Order, quantities: dict[int, int] | None = None) -> Order:
@@ -575,6 +590,7 @@ def order_ship(*, actor, order: Order, quantities: dict[int, int] | None = None)
             OrderLine.objects.filter(pk=line_id).update(quantity_shipped=F("quantity_shipped") + qty)
         _save_transition(locked)
         _status_event(locked, actor, change, "Shipped." if fully else "Partially shipped.", lines=shipped_now)
+        _payments_after_shipment(locked)  # payments: capture, invoice (after commit)
     return locked
 
 
@@ -603,7 +619,17 @@ def order_cancel(*, actor, order: Order, reason: str) -> Order:
         # inventory (issue #3): allocated stock is given back (and may serve waiting backorders).
         allocations_release_for_order(actor=actor, order=locked, reason=f"Order cancelled: {reason}"[:255])
         _status_event(locked, actor, change, f"Cancelled: {reason}")
+        enqueue_on_commit(payment_settle_cancelled_order_task, order_id=locked.pk)  # payments: void or refund
     return locked
+
+
+# -- payments (issue #4): the gateway is called after commit, never under the order lock --
+
+
+def _payments_after_shipment(order: Order) -> None:
+    enqueue_on_commit(payment_capture_for_order_task, order_id=order.pk)
+    if order.status == OrderStatus.SHIPPED:
+        enqueue_on_commit(invoice_issue_for_order_task, order_id=order.pk)
 
 
 def address_snapshot_from(data: dict, prefix: str = "") -> AddressSnapshot:

@@ -22,6 +22,7 @@ from orders.filters import OrderFilter
 from orders.models import Customer, Order
 from orders.services import NotPermitted
 from orders.tables import OrderTable
+from payments.services import payment_details_set
 
 
 # -- dashboard and list ---------------------------------------------------------------
@@ -86,10 +87,12 @@ def _verified_message(order: Order) -> str:
 
 ORDER_ACTIONS: dict[str, OrderAction] = {a.transition: a for a in [
     OrderAction("submit", "Submit", "primary", lambda user, order, data: services.order_submit(actor=user, order=order),
-                done="Order {number} submitted."),
-    OrderAction("verify", "Verify", "primary", lambda user, order, data: services.order_verify(actor=user, order=order)),
+                confirm="Submit this order? It is verified right away.", done="Order {number} submitted."),
+    OrderAction("verify", "Verify", "primary", lambda user, order, data: services.order_verify(actor=user, order=order),
+                confirm="Run the verification checks now?"),
     OrderAction("allocate", "Confirm (stock allocated)", "primary",
-                lambda user, order, data: services.order_allocate_backorder(actor=user, order=order)),
+                lambda user, order, data: services.order_allocate_backorder(actor=user, order=order),
+                confirm="Confirm this backorder now that its stock is allocated?"),
     OrderAction("release", "Release to warehouse", "primary",
                 lambda user, order, data: services.order_release_to_fulfillment(actor=user, order=order),
                 confirm="Release this order to the warehouse?"),
@@ -239,8 +242,12 @@ def order_create(request: HttpRequest) -> HttpResponse:
                 actor=request.user, customer=customer, lines=lines.line_inputs(),
                 shipping_address=shipping.snapshot(), channel=data["channel"], priority=data["priority"],
                 payment_method=data["payment_method"], shipping_total=data["shipping_total"],
-                customer_note=data["customer_note"], internal_note=data["internal_note"], submit=submit,
+                customer_note=data["customer_note"], internal_note=data["internal_note"],
             )
+            if data["card_number"]:
+                payment_details_set(actor=request.user, order=order, card_number=data["card_number"])
+            if submit:
+                order = services.order_submit(actor=request.user, order=order)
     except ValidationError as exc:
         header.add_error(None, exc.messages)
         return _render_entry(request, header, shipping, lines, status=400)
@@ -277,6 +284,8 @@ def order_edit(request: HttpRequest, number: str) -> HttpResponse:
                 shipping_total=data["shipping_total"], customer_note=data["customer_note"],
                 internal_note=data["internal_note"],
             )
+            if data["card_number"]:
+                payment_details_set(actor=request.user, order=order, card_number=data["card_number"])
             if submit:
                 order = services.order_submit(actor=request.user, order=order)
     except ValidationError as exc:

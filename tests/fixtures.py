@@ -1,3 +1,5 @@
+import os
+
 import pytest
 
 from oms.roles import FINANCE, MANAGER, SALES, WAREHOUSE
@@ -50,3 +52,22 @@ def login(client):
         return client
 
     return _login
+
+
+# -- browser tests: Playwright drives Debian's chromium (it cannot download a browser here) ----
+
+CHROMIUM_FLAGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    from tests.services import chromium_path
+
+    # Playwright's sync API keeps an event loop in the test thread; the ORM calls the tests
+    # make around it are still synchronous and safe.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    return {**browser_type_launch_args, "executable_path": chromium_path(), "args": CHROMIUM_FLAGS}

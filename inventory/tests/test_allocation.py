@@ -71,7 +71,8 @@ def test_short_stock_backorders_the_order_and_keeps_the_partial_allocation(produ
     assert order.status == OrderStatus.BACKORDERED
     assert OrderLine.objects.get(order=order).quantity_allocated == 2
     assert level(product, warehouses["east"]).available == 0
-    assert "3 of 5 short" in order.events.last().data["checks"][-1]["message"]
+    checks = {c["check"]: c for c in order.events.last().data["checks"]}
+    assert "3 of 5 short" in checks["stock_allocation"]["message"]
 
 
 def test_short_stock_of_a_product_that_may_not_backorder_holds_the_order_as_out_of_stock(

@@ -310,3 +310,36 @@ def test_every_role_can_open_the_order_it_works_on(login, sales_user, warehouse_
         client = login(user)
         assert client.get(order.get_absolute_url()).status_code == 200
         client.logout()
+
+
+def test_a_card_taken_on_the_phone_is_authorized_when_the_order_is_verified(login, sales_user, settings,
+                                                                           django_capture_on_commit_callbacks):
+    from payments.models import Payment
+
+    settings.OMS_AUTO_VERIFY = True
+    with django_capture_on_commit_callbacks(execute=True):
+        login(sales_user).post(reverse("orders:order_create"),
+                               entry_post(submit_action="submit", card_number="4242 4242 4242 4242"))
+
+    order = Order.objects.get()
+    payment = Payment.objects.get(order=order)
+    assert order.status == OrderStatus.CONFIRMED
+    assert payment.card_last4 == "4242" and payment.authorized_amount == order.total
+
+
+def test_a_declined_card_holds_the_order_for_payment(login, sales_user, settings, django_capture_on_commit_callbacks):
+    settings.OMS_AUTO_VERIFY = True
+    with django_capture_on_commit_callbacks(execute=True):
+        login(sales_user).post(reverse("orders:order_create"),
+                               entry_post(submit_action="submit", card_number="4000000000000002"))
+
+    order = Order.objects.get()
+    assert (order.status, order.hold_reason) == (OrderStatus.ON_HOLD, "payment_declined")
+
+
+def test_a_card_number_that_is_not_one_writes_nothing(login, sales_user):
+    response = login(sales_user).post(reverse("orders:order_create"),
+                                      entry_post(submit_action="submit", card_number="1234"))
+
+    assert response.status_code == 400
+    assert Order.objects.count() == 0 and Customer.objects.count() == 0

@@ -1,25 +1,6 @@
-"""Playwright drives Debian's chromium (it cannot download a browser of its own here)."""
-
-import os
+"""Browser tests of the back-office (the chromium launch settings are in the root conftest)."""
 
 import pytest
-
-from tests.services import chromium_path
-
-# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
-# around it are still synchronous and safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM_FLAGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage",
-]
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    return {**browser_type_launch_args, "executable_path": chromium_path(), "args": CHROMIUM_FLAGS}
 
 
 @pytest.fixture

@@ -33,11 +33,13 @@ class Command(BaseCommand):
         demo.seed_customers(rng=rng, stdout=self.stdout)
         for app, hook in _hooks("before_orders"):
             hook(stdout=self.stdout)
-        # Verification is driven step by step here rather than by the background task.
-        with override_settings(OMS_AUTO_VERIFY=False, CELERY_TASK_ALWAYS_EAGER=True):
+        # Verification is driven step by step here rather than by the background task, and
+        # the demo's own e-mails (hundreds of them) are not printed to the console.
+        with override_settings(OMS_AUTO_VERIFY=False,
+                               EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
             created = demo.seed_orders(rng=rng, stdout=self.stdout)
-        for app, hook in _hooks("after_orders"):
-            hook(stdout=self.stdout)
+            for app, hook in _hooks("after_orders"):
+                hook(stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready ({created} new orders)." if created else "Demo data already loaded."))
         self.stdout.write("")
