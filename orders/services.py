@@ -226,10 +226,13 @@ def _validate_order_input(*, currency: str, lines: list[LineInput], shipping_tot
 
 def _build_lines(order: Order, lines: list[LineInput]) -> list[OrderLine]:
     built, amounts = [], []
+    rates: dict[str, Decimal] = {}  # one tax lookup per tax class, not per line
     for position, line in enumerate(lines, start=1):
         product = line.product
         unit_price = product.unit_price if line.unit_price is None else line.unit_price
-        rate = tax_rate_for(tax_class=product.tax_class, country=order.ship_country)
+        if product.tax_class not in rates:
+            rates[product.tax_class] = tax_rate_for(tax_class=product.tax_class, country=order.ship_country)
+        rate = rates[product.tax_class]
         try:
             amount = line_amounts(
                 unit_price=unit_price, quantity=line.quantity, discount=line.discount or ZERO, tax_rate=rate,
