@@ -3,8 +3,8 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/oms_bench python -m bench.allocation --processes 4
 
 Each worker process places orders (`order_create(..., submit=True)`) and verifies them
-(`order_verify`, which allocates stock inside the verifying transaction) as fast as it
-can. Prints orders per second across all processes and the SQL statements each order
+(`order_verify`, which allocates stock inside the verifying transaction, then runs the
+payment check after commit) as fast as it can. Prints orders per second across all processes and the SQL statements each order
 took (counted with `connection.execute_wrapper`: every statement sent to the
 database, transaction BEGIN/COMMIT excluded). The database must be migrated; the
 benchmark adds its own warehouses, products and customer and leaves them there.
@@ -72,8 +72,13 @@ def prepare(*, products: int, customers: int, run_id: str) -> tuple[list[int], l
 
 
 def worker(args) -> dict:
-    product_ids, customer_ids, orders, seed, start_at = args
+    product_ids, customer_ids, orders, seed, start_at, payment_method, external_checks = args
     _setup_django()
+    if not external_checks:
+        from orders.verification import pipeline, unregister_check
+
+        for check in pipeline(external=True):
+            unregister_check(check.name)
     from django.db import connection
 
     from inventory.models import Product
@@ -89,7 +94,7 @@ def worker(args) -> dict:
     def place_and_verify():
         lines = [LineInput(product=p, quantity=rng.randint(1, 3)) for p in rng.sample(products, 3)]
         order = order_create(actor=None, customer=rng.choice(customers), lines=lines, shipping_address=ship_to,
-                             submit=True)
+                             payment_method=payment_method, submit=True)
         return order_verify(actor=None, order=order).status
 
     place_and_verify()  # warm-up: connection, caches
@@ -114,6 +119,12 @@ def main(argv=None) -> int:
     parser.add_argument("--orders", type=int, default=250, help="orders per process")
     parser.add_argument("--products", type=int, default=50)
     parser.add_argument("--customers", type=int, default=200)
+    parser.add_argument("--no-external-checks", action="store_true",
+                        help="verify with the in-transaction checks only (data, credit, stock): the pipeline "
+                             "as the inventory issue set its target, before the payment check joined")
+    parser.add_argument("--payment-method", default="cod",
+                        help="cod (default): no gateway call, verification is data, credit and stock; "
+                             "card: the payment check also authorizes through the simulated gateway")
     options = parser.parse_args(argv)
 
     _setup_django()
@@ -127,7 +138,8 @@ def main(argv=None) -> int:
     connection.close()
 
     start_at = time.time() + 2.0  # every worker starts timing together, after its warm-up
-    jobs = [(product_ids, customer_ids, options.orders, seed, start_at) for seed in range(options.processes)]
+    jobs = [(product_ids, customer_ids, options.orders, seed, start_at, options.payment_method,
+             not options.no_external_checks) for seed in range(options.processes)]
     wall_started = time.time()
     load_before = os.getloadavg()[0]
     with multiprocessing.get_context("spawn").Pool(options.processes) as pool:
@@ -143,7 +155,8 @@ def main(argv=None) -> int:
     rate = total / wall
     print(f"database           {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}"
           f" ({settings.DATABASES['default'].get('NAME')})")
-    print(f"processes          {options.processes}")
+    checks = "in-transaction checks only" if options.no_external_checks else "every check"
+    print(f"processes          {options.processes}  (payment method {options.payment_method}; {checks})")
     print(f"orders             {total} (3 lines each; {', '.join(f'{k} {v}' for k, v in sorted(statuses.items()))})")
     print(f"wall time          {wall:.2f} s (setup and warm-up excluded; {time.time() - wall_started:.1f} s in all)")
     print(f"orders per second  {rate:.0f}  (target >= {RATE_TARGET}; load average {load_before:.1f} before,"
