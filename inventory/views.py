@@ -15,6 +15,7 @@ from inventory.forms import (
     ScanReceiveForm,
     StockAdjustForm,
     StockFilterForm,
+    StockLevelSettingsForm,
     StockReceiveForm,
     StockTransferForm,
 )
@@ -66,6 +67,25 @@ def stock_adjust(request, pk: int):
             messages.success(request, f"{level}: adjusted by {form.cleaned_data['quantity_delta']:+d}.")
             return redirect("inventory:product_stock", pk=level.product_id)
     return render(request, "inventory/stocklevel_adjust.html", {"form": form, "level": level})
+
+
+@login_required
+@_perm("inventory.change_stocklevel")
+def stock_level_settings(request, pk: int):
+    level = get_object_or_404(StockLevel.objects.select_related("product", "warehouse"), pk=pk)
+    initial = {"bin_location": level.bin_location, "reorder_point": level.reorder_point,
+               "reorder_quantity": level.reorder_quantity}
+    form = StockLevelSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.stock_level_configure(actor=request.user, product=level.product, warehouse=level.warehouse,
+                                           **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"{level}: bin and reorder rule saved.")
+            return redirect("inventory:product_stock", pk=level.product_id)
+    return render(request, "inventory/stocklevel_settings.html", {"form": form, "level": level})
 
 
 @login_required
