@@ -34,7 +34,7 @@ from returns.enums import InspectionOutcome, Resolution, ReturnEmailKind, Return
 from returns.locks import lock_return
 from returns.models import ReturnLine, ReturnRequest
 from returns.policy import RequestedLine, free_return_shipping, policy_problems, units_expected_back
-from returns.stock import restock_returned_units
+from returns.stock import restock_returned_units, scrap_returned_units
 
 
 class NotPermitted(DomainError):
@@ -337,8 +337,8 @@ def return_inspect(*, actor, return_request: ReturnRequest, decisions: dict[int,
             if not line.quantity_received:
                 continue
             ReturnLine.objects.filter(pk=line.pk).update(outcome=line.outcome, inspection_note=line.inspection_note)
-            if line.outcome == InspectionOutcome.RESTOCK:
-                restock_returned_units(actor=actor, return_request=rma, line=line, quantity=line.quantity_received)
+            stock_move = restock_returned_units if line.outcome == InspectionOutcome.RESTOCK else scrap_returned_units
+            stock_move(actor=actor, return_request=rma, line=line, quantity=line.quantity_received)
         restocked = [line for line in lines if line.outcome == InspectionOutcome.RESTOCK]
         scrapped = [line for line in lines if line.outcome == InspectionOutcome.SCRAP]
         parts = [f"restocked {_units(restocked, 'quantity_received')}" if restocked else "",

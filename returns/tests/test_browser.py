@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from inventory.models import StockMovement
 from payments.models import Payment
 from returns.enums import ReturnStatus
 from returns.models import ReturnRequest
@@ -49,7 +50,7 @@ def test_a_customer_files_a_return_and_a_manager_completes_it(live_server, brows
     page.wait_for_selector("text=1 of 1 scanned")
     page.click("#action-receive button[type=submit]")
     page.wait_for_selector("text=received.")
-    page.check(f"#action-inspect input[value={inspection_outcome()}]")
+    page.check("#action-inspect input[value=restock]")
     page.click("#action-inspect button[type=submit]")
     page.wait_for_selector("text=inspected.")
     page.click("#action-refund button[type=submit]")
@@ -57,10 +58,7 @@ def test_a_customer_files_a_return_and_a_manager_completes_it(live_server, brows
 
     assert ReturnRequest.objects.get(pk=rma.pk).status == ReturnStatus.REFUNDED
     assert Payment.objects.get(order=order).refunded_amount == Decimal("25.00")
+    assert StockMovement.objects.filter(product=line.product, kind="return_restock", reference=rma.number).exists()
     # and the customer sees it on their return page
     page.goto(f"{live_server.url}{rma.get_customer_url()}")
     page.wait_for_selector("text=Refunded: 25.00 USD")
-
-
-def inspection_outcome() -> str:
-    return "scrap"

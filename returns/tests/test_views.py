@@ -16,11 +16,6 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def no_restock(monkeypatch):
-    monkeypatch.setattr(services, "restock_returned_units", lambda **kwargs: None)
-
-
 def _rma(order, *specs, status=ReturnStatus.REQUESTED):
     rma = services.return_request_create(actor=None, order=order,
                                          lines=line_inputs(order, *(specs or [(0, 1, ReturnReason.DAMAGED)])))
@@ -81,7 +76,7 @@ def test_the_detail_page_offers_each_role_its_actions(delivered_order, login, sa
 
 
 def test_staff_walk_a_return_through_the_detail_page(delivered_order, login, sales_user, warehouse_user,
-                                                     finance_user, no_restock, django_capture_on_commit_callbacks):
+                                                     finance_user, django_capture_on_commit_callbacks):
     order = delivered_order()
     rma = _rma(order)
     url = lambda action: reverse("returns:return_action", args=[rma.number, action])  # noqa: E731
