@@ -76,3 +76,19 @@ def test_two_returns_refunded_at_once_never_give_back_more_than_was_captured(del
     assert [s for s, _ in statuses] == [ReturnStatus.INSPECTED, ReturnStatus.REFUNDED]
     assert statuses[0][1] == ""  # the refused one is free to be refunded again (for less) or exchanged
     assert SlowRefundGateway.calls == 1
+
+
+def test_two_returns_of_the_same_units_filed_at_once_accept_only_one(delivered_order):
+    # Given a delivered line of 3 units
+    order = delivered_order()
+
+    # When two clerks file a return of 2 of them at the same moment
+    results = run_together([
+        lambda: services.return_request_create(actor=None, order=order,
+                                               lines=line_inputs(order, (0, 2, ReturnReason.DAMAGED)))
+        for _ in range(2)])
+
+    # Then one return holds the 2 units and the other is refused: only 1 is left
+    refused = [r for r in results if isinstance(r, DomainError)]
+    assert len(refused) == 1 and "at most 1 can be returned" in refused[0].message, results
+    assert ReturnRequest.objects.filter(order=order).count() == 1
