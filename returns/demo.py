@@ -58,7 +58,7 @@ def after_orders(*, stdout) -> None:
     since = timezone.now() - timedelta(days=window_days())
     candidates = list(Order.objects.filter(status__in=[OrderStatus.DELIVERED, OrderStatus.COMPLETED],
                                            delivered_at__gte=since, returns__isnull=True)
-                      .order_by("pk")[:len(DEMO_RETURNS)])
+                      .order_by("-delivered_at", "-pk")[:len(DEMO_RETURNS)])
     made = 0
     for order, (target, reason, source) in zip(candidates, DEMO_RETURNS):
         line = order.lines.order_by("position", "pk").first()

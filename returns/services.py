@@ -208,7 +208,7 @@ def return_approve(*, actor, return_request: ReturnRequest, note: str = "") -> R
         rma.approve()
         rma.approved_at = timezone.now()
         rma.save(update_fields=["status", "approved_at", "updated_at"])
-        _event(rma, actor, f"Return {rma.number} approved; the customer was sent the return label."
+        _event(rma, actor, f"Return {rma.number} approved; return label sent."
                + (f" {note.strip()}" if note.strip() else ""))
         _email(rma, ReturnEmailKind.APPROVED)
     return rma

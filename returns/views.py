@@ -17,7 +17,7 @@ from returns import forms, selectors, services
 from returns.documents import return_label_pdf
 from returns.enums import ReturnSource, ReturnStatus
 from returns.models import ReturnRequest
-from returns.policy import window_days
+from returns.policy import window_days, window_ends_at
 
 PAGE_SIZE = 50
 # A label is printed once the return is approved, and no longer once it is refused or withdrawn.
@@ -254,7 +254,7 @@ def customer_return_create(request, token: str):
             return redirect("returns:customer_return_detail", token=token, number=rma.number)
     return render(request, "returns/customer_return_form.html", {
         "order": order, "form": form, "returns": selectors.returns_for_order(order),
-        "window_days": window_days()})
+        "window_days": window_days(), "window_ends": window_ends_at(order)})
 
 
 def customer_return_detail(request, token: str, number: str):
