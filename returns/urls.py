@@ -16,6 +16,8 @@ urlpatterns = [
     path("returns/<str:number>/actions/<str:action>/", views.return_action, name="return_action"),
     path("track/<str:token>/returns/new/", views.customer_return_create, name="customer_return_create"),
     path("track/<str:token>/returns/<str:number>/", views.customer_return_detail, name="customer_return_detail"),
+    path("track/<str:token>/returns/<str:number>/cancel/", views.customer_return_cancel,
+         name="customer_return_cancel"),
     path("track/<str:token>/returns/<str:number>/label.pdf", views.customer_return_label,
          name="customer_return_label"),
 ]

@@ -271,3 +271,17 @@ def customer_return_label(request, token: str, number: str):
     if rma is None:
         raise Http404("No such return")
     return _label_response(rma)
+
+
+@require_POST
+def customer_return_cancel(request, token: str, number: str):
+    """The customer withdraws a return they no longer want to send (before the items are on their way)."""
+    rma = selectors.return_for_customer(tracking_token=token, number=number)
+    if rma is None:
+        raise Http404("No such return")
+    try:
+        services.return_cancel(actor=None, return_request=rma, reason="Withdrawn by the customer.")
+        messages.success(request, f"Your return {rma.number} is cancelled.")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("returns:customer_return_detail", token=token, number=number)

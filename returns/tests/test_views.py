@@ -160,6 +160,16 @@ def test_the_customer_files_a_return_from_the_tracking_link_and_follows_it(deliv
     assert pdf["Content-Type"] == "application/pdf" and pdf.content[:4] == b"%PDF"
 
 
+def test_the_customer_withdraws_a_return_before_sending_the_items(delivered_order, client):
+    rma = _rma(delivered_order(), status=ReturnStatus.APPROVED)
+    cancel_url = reverse("returns:customer_return_cancel", args=[rma.order.tracking_token, rma.number])
+    assert cancel_url in client.get(rma.get_customer_url()).content.decode()
+    response = client.post(cancel_url, follow=True)
+    assert f"Your return {rma.number} is cancelled." in response.content.decode()
+    assert ReturnRequest.objects.get(pk=rma.pk).status == ReturnStatus.CANCELLED
+    assert "is cancelled; it cannot be cancelled" in client.post(cancel_url, follow=True).content.decode()
+
+
 def test_a_wrong_tracking_token_shows_nothing(delivered_order, client):
     rma = _rma(delivered_order())
     assert client.get(reverse("returns:customer_return_detail", args=["wrong", rma.number])).status_code == 404
