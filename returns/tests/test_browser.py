@@ -62,3 +62,24 @@ def test_a_customer_files_a_return_and_a_manager_completes_it(live_server, brows
     # and the customer sees it on their return page
     page.goto(f"{live_server.url}{rma.get_customer_url()}")
     page.wait_for_selector("text=Refunded: 25.00 USD")
+
+
+def test_sales_take_a_phone_return_from_the_order_page(live_server, browser_page, delivered_order, sales_user):
+    order = delivered_order()
+    line = order.lines.order_by("position").last()
+    page = browser_page
+    page.goto(f"{live_server.url}/accounts/login/?next={order.get_absolute_url()}")
+    page.fill("input[name=username]", sales_user.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**{order.get_absolute_url()}")
+    page.click("#new-return")
+    page.fill(f"input[name=qty_{line.pk}]", "1")
+    page.select_option(f"select[name=reason_{line.pk}]", "not_as_described")
+    page.fill("textarea[name=note]", "Customer phoned")
+    page.click("#return-form button[type=submit]")
+    page.wait_for_selector("text=opened.")
+    rma = ReturnRequest.objects.get(order=order)
+    assert rma.source == "staff" and rma.created_by == sales_user
+    page.goto(f"{live_server.url}{order.get_absolute_url()}")
+    page.wait_for_selector(f"#order-returns >> text={rma.number}")
