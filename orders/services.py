@@ -31,6 +31,7 @@ from orders.models import ADDRESS_FIELDS, Address, ApiClient, AddressSnapshot, C
 from orders.pricing import line_amounts, order_totals, tax_rate_for
 from orders.verification import OVERRIDABLE_REASONS, PipelineRun, pipeline, run_pipeline
 from payments.enums import PaymentMethod
+from payments.services import payment_open_for_order
 from payments.tasks import (
     invoice_issue_for_order_task,
     payment_capture_for_order_task,
@@ -354,6 +355,7 @@ def _submit_locked(*, order: Order, actor) -> Order:
     _promise_dates(order)
     _save_transition(order, "ship_by", "deliver_by")
     _status_event(order, actor, change, "Order placed.")
+    payment_open_for_order(order=order)  # payments: every placed order has its payment row
     if settings.OMS_AUTO_VERIFY:
         from orders.tasks import order_verify_task
 
@@ -422,10 +424,10 @@ def order_verify(*, actor, order: Order) -> Order:
     gateway) run after that transaction commits, with no lock held; the outcome is then
     applied under a fresh lock, refusing if someone else changed the order meanwhile.
     """
-    external = pipeline(external=True)
     with transaction.atomic():
         locked = lock_order(order.pk)
         _ensure_can(locked, "verify", actor)
+        external = [check for check in pipeline(external=True) if check.applies_to(locked)]
         overrides = _approved_overrides(locked)
         # The checks share one read of the lines with their products (data check, allocation).
         prefetch_related_objects([locked], Prefetch("lines", queryset=OrderLine.objects.select_related("product")))
