@@ -396,8 +396,10 @@ def return_refund(*, actor, return_request: ReturnRequest, amount=None, include_
         raise DomainError(f"At most {ceiling} {return_request.order.currency} can be refunded for return "
                           f"{return_request.number}, not {amount}.", code="amount_too_high")
     payment = Payment.objects.filter(order_id=return_request.order_id).first()
-    if payment is None:
-        raise DomainError(f"Order {return_request.order.number} has no payment to refund.")
+    if payment is None or not payment.captured_amount:
+        # Nothing was paid yet (account terms, cash on delivery): the invoice is credited instead.
+        return _credit_unpaid_invoice(actor=actor, return_request=return_request, amount=amount,
+                                      shipping=min(shipping, amount), reason=reason)
     key = _refund_claim(actor=actor, return_request=return_request, amount=amount, shipping=min(shipping, amount))
     rma = ReturnRequest.objects.get(pk=return_request.pk)
     try:
@@ -458,6 +460,34 @@ def _refund_record(*, actor, return_request: ReturnRequest, row, key: str) -> Re
         shipping = f" (shipping {rma.refund_shipping} included)" if rma.refund_shipping else ""
         _event(rma, actor, f"Return {rma.number} refunded: {rma.refund_amount} {rma.order.currency}{shipping}.",
                amount=str(rma.refund_amount))
+        _email(rma, ReturnEmailKind.REFUNDED)
+    return rma
+
+
+def _credit_unpaid_invoice(*, actor, return_request: ReturnRequest, amount: Decimal, shipping: Decimal,
+                           reason: str) -> ReturnRequest:
+    from payments.enums import InvoiceStatus
+    from payments.models import Invoice
+    from payments.services import credit_note_issue
+
+    invoice = Invoice.objects.filter(order_id=return_request.order_id).exclude(status=InvoiceStatus.VOID).first()
+    if invoice is None:
+        raise DomainError(f"Order {return_request.order.number} has nothing paid nor invoiced to refund.")
+    with transaction.atomic():
+        rma = lock_return(return_request.pk)
+        _ensure_can(rma, "refund", actor)
+        if rma.refund_key:
+            raise DomainError(f"A refund of return {rma.number} is already in progress.", code="in_progress")
+        note = credit_note_issue(actor=actor, invoice=invoice, amount=amount,
+                                 reason=(reason.strip() or f"Return {rma.number}")[:255])
+        rma.refund()
+        rma.refund_amount, rma.refund_shipping = amount, shipping
+        rma.resolution, rma.resolved_at = Resolution.REFUND, timezone.now()
+        rma.save(update_fields=["status", "refund_amount", "refund_shipping", "resolution", "resolved_at",
+                                "updated_at"])
+        _event(rma, actor, f"Return {rma.number} credited: {amount} {rma.order.currency} off invoice "
+                           f"{invoice.number} (credit note {note.number}).", amount=str(amount),
+               credit_note=note.number)
         _email(rma, ReturnEmailKind.REFUNDED)
     return rma
 

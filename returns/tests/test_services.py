@@ -20,6 +20,7 @@ from returns.models import NonReturnableProduct, ReturnEmail, ReturnRequest
 from returns.selectors import order_return_status, returnable_lines
 from returns.services import InspectionDecision, NotPermitted
 from returns.tests.conftest import line_inputs
+from tests.factories import CustomerFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -349,3 +350,22 @@ def test_a_refund_without_an_answer_is_retried_with_the_same_request_and_paid_on
     assert rma.status == ReturnStatus.REFUNDED
     payment = Payment.objects.get(order=order)
     assert payment.refunded_amount == Decimal("20.00") and payment.transactions.filter(kind="refund").count() == 1
+
+
+def test_a_return_of_an_unpaid_account_order_is_credited_against_its_invoice(place_order, ship, deliver,
+                                                                            run_on_commit):
+    # Given an order on account terms, invoiced at shipment and not paid yet
+    customer = CustomerFactory(credit_limit=Decimal("1000.00"))
+    order = deliver(ship(place_order(method="terms", customer=customer,
+                                     products=[ProductFactory(unit_price=Decimal("40.00"), tax_class="zero")])))
+    invoice = Invoice.objects.get(order=order)
+    rma = _received_and_inspected(order, (0, 1, DAMAGED))
+
+    # When finance refunds the return
+    rma = run_on_commit(services.return_refund, actor=None, return_request=rma)
+
+    # Then the invoice is credited (nothing goes back through a payment)
+    assert rma.status == ReturnStatus.REFUNDED and rma.refund_amount == Decimal("40.00")
+    assert CreditNote.objects.get(invoice=invoice).amount == Decimal("40.00")
+    assert Payment.objects.get(order=order).refunded_amount == 0
+    assert "credited against your invoice" in mail.outbox[-1].body
