@@ -140,6 +140,19 @@ def test_the_return_form_needs_a_reason_and_refuses_what_the_policy_refuses(deli
     assert "Made to measure." in page and not ReturnRequest.objects.exists()
 
 
+def test_a_manager_accepts_a_late_return_with_a_note_on_the_form(delivered_order, login, manager_user):
+    order = delivered_order()
+    Order.objects.filter(pk=order.pk).update(delivered_at=timezone.now() - timedelta(days=40))
+    line = order.lines.order_by("position").first()
+    form_url = reverse("returns:return_create", args=[order.number])
+    client = login(manager_user)
+    page = client.post(form_url, {f"qty_{line.pk}": 1, f"reason_{line.pk}": "other"}).content.decode()
+    assert "return window" in page and not ReturnRequest.objects.exists()
+    client.post(form_url, {f"qty_{line.pk}": 1, f"reason_{line.pk}": "other", "override_note": "Goodwill"})
+    assert ReturnRequest.objects.get(order=order).policy_override_note == "Goodwill"
+    assert "Policy overridden" in client.get(ReturnRequest.objects.get(order=order).get_absolute_url()).content.decode()
+
+
 def test_the_customer_files_a_return_from_the_tracking_link_and_follows_it(delivered_order, client):
     order = delivered_order()
     create_url = reverse("returns:customer_return_create", args=[order.tracking_token])
