@@ -153,7 +153,8 @@ def test_a_manager_accepts_a_late_return_with_a_note_on_the_form(delivered_order
     assert "Policy overridden" in client.get(ReturnRequest.objects.get(order=order).get_absolute_url()).content.decode()
 
 
-def test_the_customer_files_a_return_from_the_tracking_link_and_follows_it(delivered_order, client):
+def test_the_customer_files_a_return_from_the_tracking_link_and_follows_it(delivered_order, client,
+                                                                          django_assert_max_num_queries):
     order = delivered_order()
     create_url = reverse("returns:customer_return_create", args=[order.tracking_token])
     assert "returnable-lines" in client.get(create_url).content.decode()
@@ -168,7 +169,10 @@ def test_the_customer_files_a_return_from_the_tracking_link_and_follows_it(deliv
     label_url = reverse("returns:customer_return_label", args=[order.tracking_token, rma.number])
     assert client.get(label_url).status_code == 404
     services.return_approve(actor=None, return_request=rma)
-    assert label_url in client.get(rma.get_customer_url()).content.decode()
+    with django_assert_max_num_queries(8):
+        assert label_url in client.get(rma.get_customer_url()).content.decode()
+    with django_assert_max_num_queries(10):
+        assert client.get(create_url).status_code == 200
     pdf = client.get(label_url)
     assert pdf["Content-Type"] == "application/pdf" and pdf.content[:4] == b"%PDF"
 
