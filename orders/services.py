@@ -492,9 +492,9 @@ def order_allocate_backorder(*, actor, order: Order) -> Order:
     """A backordered order whose lines are now all allocated becomes confirmed."""
     with transaction.atomic():
         locked = lock_order(order.pk)
-        _ensure_can(locked, "allocate", actor)
+        # Say which stock it waits for, before the transition's own guard refuses it less clearly.
         short = [line.sku for line in locked.lines.all() if line.quantity_allocated < line.quantity]
-        if short:
+        if locked.status == OrderStatus.BACKORDERED and short:
             raise DomainError(f"Order {locked.number} still waits for stock of {', '.join(short)}.")
         change = _transition(locked, "allocate", actor)
         _save_transition(locked)
