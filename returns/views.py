@@ -60,7 +60,7 @@ class ReturnAction:
     style: str
     permission: str
     statuses: tuple
-    form: Callable | None
+    form: Callable  # (rma, data=None) -> bound or unbound form
     run: Callable  # (request, rma, form) -> message
     confirm: str = ""
 
