@@ -45,7 +45,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 ROLE_PERMISSIONS[SALES] += ["payments.view_payment", "payments.retry_payment"]
 ROLE_PERMISSIONS[MANAGER] = sorted(
     {p for perms in ROLE_PERMISSIONS.values() for p in perms} | {"inventory.change_product", "inventory.add_product"}
-    | set(_STOCK_MANAGEMENT)
+    | set(_STOCK_MANAGEMENT) | {"reports.view_kpis"}
 )
 
 
