@@ -13,6 +13,7 @@ def navigation(request):
             "purchasing": user.has_perm("inventory.view_purchaseorder"),
             "payments": user.has_perm("payments.view_payment"),
             "invoices": user.has_perm("payments.view_invoice"),
+            "returns": user.has_perm("returns.view_returnrequest"),
             "reports": user.has_perm("reports.view_kpis"),
             "admin": user.is_staff,
         }

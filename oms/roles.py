@@ -49,6 +49,21 @@ ROLE_PERMISSIONS[MANAGER] = sorted(
 )
 
 
+# returns (issue #6): sales open phone returns, approve and cancel them; the warehouse receives and
+# inspects; finance refunds or exchanges and closes; a manager does all that and overrides the policy.
+_RETURNS = {
+    SALES: ["returns.view_returnrequest", "returns.add_returnrequest", "returns.approve_return",
+            "returns.close_return"],
+    WAREHOUSE: ["returns.view_returnrequest", "returns.receive_return"],
+    FINANCE: ["returns.view_returnrequest", "returns.resolve_return", "returns.close_return"],
+    MANAGER: ["returns.override_policy", "returns.view_nonreturnableproduct", "returns.add_nonreturnableproduct",
+              "returns.change_nonreturnableproduct", "returns.delete_nonreturnableproduct"],
+}
+for _role, _perms in _RETURNS.items():
+    ROLE_PERMISSIONS[_role] = sorted(set(ROLE_PERMISSIONS[_role]) | set(_perms)
+                                     | (set().union(*_RETURNS.values()) if _role == MANAGER else set()))
+
+
 def roles_sync(**kwargs) -> None:
     """Create the role groups and give them exactly their permissions (idempotent)."""
     wanted = {p for perms in ROLE_PERMISSIONS.values() for p in perms}

@@ -218,3 +218,10 @@ CELERY_BEAT_SCHEDULE["payments-retry-unknown"] = {"task": "payments.tasks.paymen
                                                   "schedule": 600.0}
 # Shared secret the payment provider signs its webhooks with (HMAC-SHA256 of the body).
 OMS_PAYMENT_WEBHOOK_SECRET = env.str("OMS_PAYMENT_WEBHOOK_SECRET", default="dev-webhook-secret")
+
+# -- returns (issue #6) -------------------------------------------------------------
+# Days after delivery (or shipment, when delivery was never confirmed) a customer may return goods.
+OMS_RETURN_WINDOW_DAYS = env.int("OMS_RETURN_WINDOW_DAYS", default=30)
+# Where customers send returns (printed on the return label).
+OMS_RETURN_ADDRESS = env.list("OMS_RETURN_ADDRESS", default=[
+    "OMS Demo Supplies Inc. · Returns", "100 Commerce Street, Dock 3", "Springfield, IL 62701", "US"])

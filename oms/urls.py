@@ -19,5 +19,6 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("track/<str:token>/invoice/<str:number>.pdf", payments_views.invoice_pdf_for_customer,
          name="invoice_pdf_customer"),
+    path("", include("returns.urls")),  # returns (issue #6): /returns/ and /track/<token>/returns/
     path("", include("orders.urls")),
 ]

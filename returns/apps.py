@@ -3,3 +3,4 @@ from django.apps import AppConfig
 
 class ReturnsConfig(AppConfig):
     name = "returns"
+    verbose_name = "Returns"

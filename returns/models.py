@@ -1,1 +1,208 @@
-from django.db import models  # noqa: F401
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from returns.enums import (
+    AWAITING_ITEMS_STATUSES,
+    OPEN_STATUSES,
+    InspectionOutcome,
+    Resolution,
+    ReturnEmailKind,
+    ReturnReason,
+    ReturnSource,
+    ReturnStatus,
+)
+
+MONEY = {"max_digits": 14, "decimal_places": 2, "default": Decimal("0")}
+
+
+class ReturnRequestQuerySet(models.QuerySet):
+    def for_list(self):
+        return self.select_related("order", "order__customer")
+
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def awaiting_items(self):
+        return self.filter(status__in=AWAITING_ITEMS_STATUSES)
+
+
+class ReturnRequest(ConcurrentTransitionMixin, models.Model):
+    """A return merchandise authorization (RMA): what comes back, why, and how it is settled."""
+
+    number = models.CharField(max_length=20, unique=True, editable=False)
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="returns")
+    status = FSMField(max_length=20, choices=ReturnStatus.choices, default=ReturnStatus.REQUESTED, protected=True)
+    source = models.CharField(max_length=20, choices=ReturnSource.choices, default=ReturnSource.STAFF)
+    resolution = models.CharField(max_length=20, choices=Resolution.choices, blank=True)
+    free_return_shipping = models.BooleanField(
+        default=False, help_text="A reason that is the seller's fault: the label is free and shipping is refunded.")
+    note = models.TextField(blank=True, help_text="Staff note.")
+    policy_override_note = models.TextField(blank=True)
+    policy_overridden_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                             on_delete=models.SET_NULL, related_name="+")
+    decision_note = models.CharField(max_length=255, blank=True, help_text="Why it was rejected or cancelled.")
+
+    refund_amount = models.DecimalField(**MONEY)
+    refund_shipping = models.DecimalField(**MONEY)
+    # Set while a refund is with the payment gateway: the return moves once, whoever clicks twice.
+    refund_key = models.CharField(max_length=80, blank=True, editable=False)
+    refund_transaction = models.ForeignKey("payments.PaymentTransaction", null=True, blank=True,
+                                           on_delete=models.PROTECT, related_name="+")
+    replacement_order = models.OneToOneField("orders.Order", null=True, blank=True, on_delete=models.PROTECT,
+                                             related_name="replacement_for")
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+    inspected_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    objects = ReturnRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "return request (RMA)"
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="return_status_created_idx"),
+            models.Index(fields=["-created_at", "-id"], name="return_created_idx"),
+        ]
+        permissions = [
+            ("approve_return", "Can approve or reject a return"),
+            ("receive_return", "Can receive and inspect returned items"),
+            ("resolve_return", "Can refund or exchange a return"),
+            ("close_return", "Can close or cancel a return"),
+            ("override_policy", "Can accept a return outside the return policy"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("returns:return_detail", args=[self.number])
+
+    def get_customer_url(self) -> str:
+        return reverse("returns:customer_return_detail", args=[self.order.tracking_token, self.number])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    # -- guards --------------------------------------------------------------------------
+
+    def has_received_items(self) -> bool:
+        return any(line.quantity_received for line in self.lines.all())
+
+    def every_received_line_inspected(self) -> bool:
+        return all(line.outcome for line in self.lines.all() if line.quantity_received)
+
+    # -- transitions: in-memory only; services call them, save and record the event ----
+
+    @transition(field=status, source=ReturnStatus.REQUESTED, target=ReturnStatus.APPROVED,
+                permission="returns.approve_return")
+    def approve(self):
+        pass
+
+    @transition(field=status, source=ReturnStatus.REQUESTED, target=ReturnStatus.REJECTED,
+                permission="returns.approve_return")
+    def reject(self):
+        pass
+
+    @transition(field=status, source=ReturnStatus.APPROVED, target=ReturnStatus.ITEMS_RECEIVED,
+                permission="returns.receive_return", conditions=[has_received_items])
+    def receive(self):
+        pass
+
+    @transition(field=status, source=ReturnStatus.ITEMS_RECEIVED, target=ReturnStatus.INSPECTED,
+                permission="returns.receive_return", conditions=[every_received_line_inspected])
+    def inspect(self):
+        pass
+
+    @transition(field=status, source=ReturnStatus.INSPECTED, target=ReturnStatus.REFUNDED,
+                permission="returns.resolve_return")
+    def refund(self):
+        pass
+
+    @transition(field=status, source=ReturnStatus.INSPECTED, target=ReturnStatus.EXCHANGED,
+                permission="returns.resolve_return")
+    def exchange(self):
+        pass
+
+    @transition(field=status, source=[ReturnStatus.INSPECTED, ReturnStatus.REFUNDED, ReturnStatus.EXCHANGED,
+                                      ReturnStatus.REJECTED], target=ReturnStatus.CLOSED,
+                permission="returns.close_return")
+    def close(self):
+        pass
+
+    @transition(field=status, source=AWAITING_ITEMS_STATUSES, target=ReturnStatus.CANCELLED,
+                permission="returns.close_return")
+    def cancel(self):
+        pass
+
+
+class ReturnLine(models.Model):
+    return_request = models.ForeignKey(ReturnRequest, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey("orders.OrderLine", on_delete=models.PROTECT, related_name="return_lines")
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    reason = models.CharField(max_length=30, choices=ReturnReason.choices)
+    customer_comment = models.TextField(blank=True)
+    quantity_received = models.PositiveIntegerField(default=0)
+    outcome = models.CharField(max_length=20, choices=InspectionOutcome.choices, blank=True)
+    inspection_note = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="returnline_quantity_positive"),
+            models.CheckConstraint(condition=Q(quantity_received__lte=F("quantity")),
+                                   name="returnline_received_lte_quantity"),
+            models.UniqueConstraint(fields=["return_request", "order_line"], name="returnline_unique_order_line"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.order_line.sku}"
+
+    @property
+    def unit_refund(self) -> Decimal:
+        """What one unit cost the customer, tax and discount included (unrounded)."""
+        line = self.order_line
+        return line.line_total / line.quantity
+
+
+class NonReturnableProduct(models.Model):
+    """Products the return policy excludes (hygiene goods, custom-made items); kept here, not on Product,
+    so the returns policy needs no change to inventory's tables."""
+
+    product = models.OneToOneField("inventory.Product", on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=255, default="This item cannot be returned.")
+
+    class Meta:
+        verbose_name = "non-returnable product"
+
+    def __str__(self) -> str:
+        return f"{self.product} ({self.reason})"
+
+
+class ReturnEmail(models.Model):
+    """An e-mail sent to the customer about a return: at most one per return and kind."""
+
+    return_request = models.ForeignKey(ReturnRequest, on_delete=models.CASCADE, related_name="emails")
+    kind = models.CharField(max_length=20, choices=ReturnEmailKind.choices)
+    to = models.EmailField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["sent_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["return_request", "kind"], name="returnemail_once")]
+
+    def __str__(self) -> str:
+        return f"{self.return_request_id} {self.kind}"

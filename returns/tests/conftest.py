@@ -1,0 +1,46 @@
+from decimal import Decimal
+
+import pytest
+
+from orders.models import Order
+from payments.tests.conftest import place_order, ship  # noqa: F401 (shared fixtures: orders placed and shipped)
+from returns.services import ReturnLineInput
+from tests.factories import ProductFactory
+
+
+@pytest.fixture(autouse=True)
+def _returns_test_settings(settings):
+    settings.OMS_SIMULATED_GATEWAY_DELAY = 0.01
+    settings.OMS_RETURN_WINDOW_DAYS = 30
+
+
+@pytest.fixture
+def deliver(django_capture_on_commit_callbacks):
+    from orders.services import order_deliver
+
+    def _deliver(order: Order) -> Order:
+        with django_capture_on_commit_callbacks(execute=True):
+            order_deliver(actor=None, order=order)
+        return Order.objects.get(pk=order.pk)
+
+    return _deliver
+
+
+@pytest.fixture
+def delivered_order(place_order, ship, deliver):
+    """Two lines shipped and delivered, paid by card: 3 × 20.00 and 1 × 50.00, 5.00 shipping, no tax."""
+
+    def _make(**kwargs) -> Order:
+        kwargs.setdefault("products", [ProductFactory(unit_price=Decimal("20.00"), tax_class="zero"),
+                                       ProductFactory(unit_price=Decimal("50.00"), tax_class="zero")])
+        kwargs.setdefault("quantities", [3, 1])
+        kwargs.setdefault("shipping_total", Decimal("5.00"))
+        return deliver(ship(place_order(**kwargs)))
+
+    return _make
+
+
+def line_inputs(order: Order, *specs) -> list[ReturnLineInput]:
+    """specs: (line index, quantity, reason)."""
+    lines = list(order.lines.order_by("position", "pk"))
+    return [ReturnLineInput(order_line_id=lines[i].pk, quantity=q, reason=reason) for i, q, reason in specs]

@@ -1,0 +1,287 @@
+"""Return screens: staff (list, detail with actions, a return from the order page) and the
+customer's pages under the order's tracking link (file a return, follow it, print the label)."""
+
+from dataclasses import dataclass
+from typing import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from oms.exceptions import DomainError
+from orders.models import Order
+from returns import forms, selectors, services
+from returns.documents import return_label_pdf
+from returns.enums import ReturnSource, ReturnStatus
+from returns.models import ReturnRequest
+from returns.policy import window_days, window_ends_at
+
+PAGE_SIZE = 50
+# A label is printed once the return is approved, and no longer once it is refused or withdrawn.
+LABEL_STATUSES = {ReturnStatus.APPROVED, ReturnStatus.ITEMS_RECEIVED, ReturnStatus.INSPECTED, ReturnStatus.REFUNDED,
+                  ReturnStatus.EXCHANGED, ReturnStatus.CLOSED}
+
+
+def _staff(permission: str):
+    def decorator(view):
+        return login_required(permission_required(permission, raise_exception=True)(view))
+
+    return decorator
+
+
+def _form_errors(request, form) -> None:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+
+
+# -- staff ----------------------------------------------------------------------------
+
+
+@_staff("returns.view_returnrequest")
+def return_list(request):
+    form = forms.ReturnFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    status = filters.get("status", "")
+    returns = selectors.return_list(status="" if status == "open" else status, open_only=status == "open",
+                                    reason=filters.get("reason", ""), query=filters.get("q", ""),
+                                    older_than_days=filters.get("older_than_days"))
+    page = Paginator(returns, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "returns/returnrequest_list.html", {"form": form, "page": page})
+
+
+@dataclass(frozen=True)
+class ReturnAction:
+    name: str
+    label: str
+    style: str
+    permission: str
+    statuses: tuple
+    form: Callable  # (rma, data=None) -> bound or unbound form
+    run: Callable  # (request, rma, form) -> message
+    confirm: str = ""
+
+
+def _lines(rma):
+    return list(rma.lines.all())
+
+
+def _approve(request, rma, form) -> str:
+    services.return_approve(actor=request.user, return_request=rma, note=form.cleaned_data["note"])
+    return f"Return {rma.number} approved; the customer gets the label."
+
+
+def _reject(request, rma, form) -> str:
+    services.return_reject(actor=request.user, return_request=rma, reason=form.cleaned_data["reason"])
+    return f"Return {rma.number} rejected."
+
+
+def _receive(request, rma, form) -> str:
+    services.return_receive(actor=request.user, return_request=rma, quantities=form.quantities())
+    return f"Items of return {rma.number} received."
+
+
+def _inspect(request, rma, form) -> str:
+    services.return_inspect(actor=request.user, return_request=rma, decisions=form.decisions())
+    return f"Return {rma.number} inspected."
+
+
+def _refund(request, rma, form) -> str:
+    data = form.cleaned_data
+    rma = services.return_refund(actor=request.user, return_request=rma, amount=data["amount"],
+                                 include_shipping=data["include_shipping"], reason=data["reason"])
+    return f"Refunded {rma.refund_amount} {rma.order.currency} for return {rma.number}."
+
+
+def _exchange(request, rma, form) -> str:
+    rma = services.return_exchange(actor=request.user, return_request=rma, note=form.cleaned_data["note"])
+    return f"Replacement order {rma.replacement_order.number} placed at no charge."
+
+
+def _close(request, rma, form) -> str:
+    services.return_close(actor=request.user, return_request=rma, note=form.cleaned_data["note"])
+    return f"Return {rma.number} closed."
+
+
+def _cancel(request, rma, form) -> str:
+    services.return_cancel(actor=request.user, return_request=rma, reason=form.cleaned_data["reason"])
+    return f"Return {rma.number} cancelled."
+
+
+def _form(form_class, prefix: str, **kwargs):
+    return lambda rma, data=None: form_class(data, prefix=prefix, **kwargs)
+
+
+def _lines_form(form_class, prefix: str):
+    return lambda rma, data=None: form_class(data, prefix=prefix, lines=_lines(rma))
+
+
+ACTIONS = {action.name: action for action in [
+    ReturnAction("approve", "Approve", "success", "returns.approve_return", (ReturnStatus.REQUESTED,),
+                 _form(forms.NoteForm, "approve"), _approve, confirm="Approve this return and e-mail the label?"),
+    ReturnAction("reject", "Reject", "outline-danger", "returns.approve_return", (ReturnStatus.REQUESTED,),
+                 _form(forms.ReasonForm, "reject"), _reject),
+    ReturnAction("receive", "Confirm receipt", "primary", "returns.receive_return", (ReturnStatus.APPROVED,),
+                 _lines_form(forms.ReceiveForm, "receive"), _receive),
+    ReturnAction("inspect", "Record inspection", "primary", "returns.receive_return", (ReturnStatus.ITEMS_RECEIVED,),
+                 _lines_form(forms.InspectForm, "inspect"), _inspect),
+    ReturnAction("refund", "Refund", "success", "returns.resolve_return", (ReturnStatus.INSPECTED,),
+                 _form(forms.RefundForm, "refund"), _refund, confirm="Refund this return to the customer's payment?"),
+    ReturnAction("exchange", "Exchange", "outline-success", "returns.resolve_return", (ReturnStatus.INSPECTED,),
+                 _form(forms.NoteForm, "exchange"), _exchange,
+                 confirm="Send the items again as a free replacement order?"),
+    ReturnAction("close", "Close", "outline-secondary", "returns.close_return",
+                 (ReturnStatus.INSPECTED, ReturnStatus.REFUNDED, ReturnStatus.EXCHANGED, ReturnStatus.REJECTED),
+                 _form(forms.NoteForm, "close"), _close),
+    ReturnAction("cancel", "Cancel return", "outline-danger", "returns.close_return",
+                 (ReturnStatus.REQUESTED, ReturnStatus.APPROVED), _form(forms.ReasonForm, "cancel"), _cancel),
+]}
+
+
+@_staff("returns.view_returnrequest")
+def return_detail(request, number: str):
+    try:
+        rma = selectors.return_detail(number=number)
+    except ReturnRequest.DoesNotExist:
+        raise Http404("No such return") from None
+    actions = [(action, action.form(rma)) for action in ACTIONS.values()
+               if rma.status in action.statuses and request.user.has_perm(action.permission)]
+    return render(request, "returns/returnrequest_detail.html", {
+        "rma": rma,
+        "order": rma.order,
+        "lines": rma.lines.all(),
+        "actions": actions,
+        "scan_form": forms.ScanForm() if rma.status == ReturnStatus.APPROVED
+        and request.user.has_perm("returns.receive_return") else None,
+        "suggestion": services.refund_suggestion(rma) if rma.status == ReturnStatus.INSPECTED else None,
+        "events": selectors.return_events(rma),
+    })
+
+
+@require_POST
+@_staff("returns.view_returnrequest")
+def return_action(request, number: str, action: str):
+    rma = get_object_or_404(ReturnRequest.objects.select_related("order"), number=number)
+    spec = ACTIONS.get(action)
+    if spec is None:
+        raise Http404("No such action")
+    form = spec.form(rma, request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect(rma)
+    try:
+        messages.success(request, spec.run(request, rma, form))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect(rma)
+
+
+@require_POST
+@_staff("returns.receive_return")
+def return_scan(request, number: str):
+    rma = get_object_or_404(ReturnRequest, number=number)
+    form = forms.ScanForm(request.POST)
+    if form.is_valid():
+        try:
+            line = services.return_scan_item(actor=request.user, return_request=rma, code=form.cleaned_data["code"])
+            messages.success(request, f"{line.order_line.sku}: {line.quantity_received} of {line.quantity} scanned.")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    else:
+        _form_errors(request, form)
+    return redirect(rma)
+
+
+@_staff("returns.add_returnrequest")
+def return_create(request, order_number: str):
+    """A return taken by staff (phone, e-mail) from the order page."""
+    order = get_object_or_404(Order.objects.select_related("customer"), number=order_number)
+    returnable = selectors.returnable_lines(order)
+    form = forms.ReturnRequestForm(request.POST or None, returnable=returnable, staff=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rma = services.return_request_create(
+                actor=request.user, order=order, lines=form.line_inputs(), source=ReturnSource.STAFF,
+                note=form.cleaned_data["note"], override_note=form.cleaned_data["override_note"])
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"Return {rma.number} opened.")
+            return redirect(rma)
+    return render(request, "returns/returnrequest_form.html", {"order": order, "form": form, "staff": True})
+
+
+@_staff("returns.view_returnrequest")
+def return_label(request, number: str):
+    rma = get_object_or_404(ReturnRequest.objects.select_related("order"), number=number)
+    return _label_response(rma)
+
+
+def _label_response(rma: ReturnRequest) -> HttpResponse:
+    if rma.status not in LABEL_STATUSES:
+        raise Http404("The return is not approved")
+    response = HttpResponse(return_label_pdf(rma), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{rma.number}-label.pdf"'
+    return response
+
+
+# -- the customer, through the order's tracking link ----------------------------------
+
+
+def _order_for_customer(token: str) -> Order:
+    order = Order.objects.select_related("customer").filter(tracking_token=token).first()
+    if order is None:
+        raise Http404("No such order")
+    return order
+
+
+def customer_return_create(request, token: str):
+    order = _order_for_customer(token)
+    returnable = selectors.returnable_lines(order)
+    form = forms.ReturnRequestForm(request.POST or None, returnable=returnable)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rma = services.return_request_create(actor=None, order=order, lines=form.line_inputs(),
+                                                 source=ReturnSource.CUSTOMER)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"Thank you: your return {rma.number} is registered. We e-mailed you the "
+                                      "details and send the return label once it is approved.")
+            return redirect("returns:customer_return_detail", token=token, number=rma.number)
+    return render(request, "returns/customer_return_form.html", {
+        "order": order, "form": form, "returns": selectors.returns_for_order(order),
+        "window_days": window_days(), "window_ends": window_ends_at(order)})
+
+
+def customer_return_detail(request, token: str, number: str):
+    rma = selectors.return_for_customer(tracking_token=token, number=number)
+    if rma is None:
+        raise Http404("No such return")
+    return render(request, "returns/customer_return_detail.html", {
+        "rma": rma, "order": rma.order, "lines": rma.lines.all(), "label": rma.status in LABEL_STATUSES,
+        "events": selectors.return_events(rma, customer_only=True)})
+
+
+def customer_return_label(request, token: str, number: str):
+    rma = selectors.return_for_customer(tracking_token=token, number=number)
+    if rma is None:
+        raise Http404("No such return")
+    return _label_response(rma)
+
+
+@require_POST
+def customer_return_cancel(request, token: str, number: str):
+    """The customer withdraws a return they no longer want to send (before the items are on their way)."""
+    rma = selectors.return_for_customer(tracking_token=token, number=number)
+    if rma is None:
+        raise Http404("No such return")
+    try:
+        services.return_cancel(actor=None, return_request=rma, reason="Withdrawn by the customer.")
+        messages.success(request, f"Your return {rma.number} is cancelled.")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("returns:customer_return_detail", token=token, number=number)
