@@ -11,6 +11,7 @@ def navigation(request):
             "products": user.has_perm("inventory.view_product"),
             "payments": user.has_perm("payments.view_payment"),
             "invoices": user.has_perm("payments.view_invoice"),
+            "fulfillment": user.has_perm("fulfillment.view_shipment"),
             "admin": user.is_staff,
         }
     }

@@ -217,3 +217,12 @@ CELERY_BEAT_SCHEDULE["payments-retry-unknown"] = {"task": "payments.tasks.paymen
                                                   "schedule": 600.0}
 # Shared secret the payment provider signs its webhooks with (HMAC-SHA256 of the body).
 OMS_PAYMENT_WEBHOOK_SECRET = env.str("OMS_PAYMENT_WEBHOOK_SECRET", default="dev-webhook-secret")
+
+# -- fulfillment (issue #5) -----------------------------------------------------------
+# Shared secret carriers sign their tracking webhooks with (HMAC-SHA256 of the body).
+OMS_CARRIER_WEBHOOK_SECRET = env.str("OMS_CARRIER_WEBHOOK_SECRET", default="dev-carrier-webhook-secret")
+# Customer tracking lookups (order number + e-mail) allowed per IP address and window.
+OMS_TRACKING_LOOKUP_LIMIT = env.int("OMS_TRACKING_LOOKUP_LIMIT", default=10)
+OMS_TRACKING_LOOKUP_WINDOW = env.int("OMS_TRACKING_LOOKUP_WINDOW", default=600)
+CELERY_BEAT_SCHEDULE["orders-complete-settled"] = {"task": "fulfillment.tasks.orders_complete_settled_sweep",
+                                                   "schedule": 3600.0}

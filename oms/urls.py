@@ -17,5 +17,6 @@ urlpatterns = [
     path("payments/", include("payments.urls")),
     path("track/<str:token>/invoice/<str:number>.pdf", payments_views.invoice_pdf_for_customer,
          name="invoice_pdf_customer"),
+    path("", include("fulfillment.urls")),  # fulfillment/..., the customer's /track/...
     path("", include("orders.urls")),
 ]

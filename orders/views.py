@@ -94,12 +94,7 @@ ORDER_ACTIONS: dict[str, OrderAction] = {a.transition: a for a in [
     OrderAction("release", "Release to warehouse", "primary",
                 lambda user, order, data: services.order_release_to_fulfillment(actor=user, order=order),
                 confirm="Release this order to the warehouse?"),
-    OrderAction("ship", "Mark shipped", "primary",
-                lambda user, order, data: services.order_ship(actor=user, order=order),
-                confirm="Mark every remaining item as shipped?"),
-    OrderAction("deliver", "Mark delivered", "primary",
-                lambda user, order, data: services.order_deliver(actor=user, order=order),
-                confirm="Mark this order as delivered?"),
+    # Shipping and delivery happen on fulfillment's screens (the order page's fulfillment panel).
     OrderAction("complete", "Complete", "success",
                 lambda user, order, data: services.order_complete(actor=user, order=order),
                 confirm="Close this order as completed?"),
