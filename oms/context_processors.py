@@ -9,6 +9,8 @@ def navigation(request):
             "add_order": user.has_perm("orders.add_order"),
             "customers": user.has_perm("orders.view_customer"),
             "products": user.has_perm("inventory.view_product"),
+            "stock": user.has_perm("inventory.view_stocklevel"),
+            "purchasing": user.has_perm("inventory.view_purchaseorder"),
             "payments": user.has_perm("payments.view_payment"),
             "invoices": user.has_perm("payments.view_invoice"),
             "fulfillment": user.has_perm("fulfillment.view_shipment"),

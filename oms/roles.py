@@ -9,13 +9,27 @@ MANAGER = "manager"
 
 _ORDER_READ = ["orders.view_order", "orders.view_customer", "orders.view_address", "inventory.view_product"]
 
+# inventory (issue #3): warehouse staff see and move stock and receive goods.
+_STOCK_WORK = [
+    "inventory.view_warehouse", "inventory.view_stocklevel", "inventory.view_stockmovement",
+    "inventory.view_allocation", "inventory.adjust_stock", "inventory.transfer_stock",
+    "inventory.view_reorderalert", "inventory.view_supplier", "inventory.view_purchaseorder",
+    "inventory.view_purchaseorderline", "inventory.receive_purchaseorder",
+]
+# Managers also decide what to buy: reorder alerts, suppliers, purchase orders, warehouses.
+_STOCK_MANAGEMENT = [
+    "inventory.manage_reorder", "inventory.add_purchaseorder", "inventory.change_purchaseorder",
+    "inventory.add_supplier", "inventory.change_supplier", "inventory.add_warehouse", "inventory.change_warehouse",
+    "inventory.change_stocklevel",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     SALES: _ORDER_READ + [
         "orders.add_order", "orders.change_order", "orders.submit_order", "orders.verify_order",
         "orders.hold_order", "orders.release_hold", "orders.cancel_order",
         "orders.add_customer", "orders.change_customer", "orders.add_address", "orders.change_address",
     ],
-    WAREHOUSE: _ORDER_READ + ["orders.fulfill_order"],
+    WAREHOUSE: _ORDER_READ + ["orders.fulfill_order"] + _STOCK_WORK,
     FINANCE: _ORDER_READ + [
         "orders.change_customer", "orders.hold_customer", "orders.hold_order", "orders.release_hold",
         "orders.override_hold", "orders.cancel_order", "orders.complete_order",
@@ -42,6 +56,7 @@ ROLE_PERMISSIONS[SALES] += ["fulfillment.view_shipment", "fulfillment.view_notif
 ROLE_PERMISSIONS[SALES] += ["payments.view_payment", "payments.retry_payment"]
 ROLE_PERMISSIONS[MANAGER] = sorted(
     {p for perms in ROLE_PERMISSIONS.values() for p in perms} | {"inventory.change_product", "inventory.add_product"}
+    | set(_STOCK_MANAGEMENT)
 )
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("inventory/", include("inventory.urls")),
     path("api/v1/orders/", orders_api.order_create, name="api_order_create"),
     path("api/v1/orders/<str:number>/", orders_api.order_status, name="api_order_status"),
     path("payments/", include("payments.urls")),

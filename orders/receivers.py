@@ -17,3 +17,11 @@ def record_payment_event(sender, *, order_id: int, message: str, data: dict, act
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
     with transaction.atomic():
         order_event_record(order=order, type=OrderEventType.PAYMENT, actor=actor, message=message, data=data)
+
+
+def allocate_backorders_on_replenishment(sender, *, product_ids: list[int], **kwargs) -> None:
+    """inventory: stock became available again; waiting backorders are allocated in a task."""
+    from oms.tasks import enqueue_on_commit
+    from orders.tasks import backorders_allocate_task
+
+    enqueue_on_commit(backorders_allocate_task, product_ids=list(product_ids))

@@ -15,16 +15,17 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Case, F, IntegerField, Prefetch, Value, When, prefetch_related_objects
 from django.utils import timezone
 from django_fsm import can_proceed, has_transition_perm
 
 from inventory.models import Product
+from inventory.services import allocation_allocate_order, allocations_consume, allocations_release_for_order
 from oms.exceptions import DomainError, TransitionRefused
 from oms.money import ZERO, minor_units
 from oms.sequences import sequence_next
 from oms.tasks import enqueue_on_commit
-from orders.enums import Channel, HoldReason, OrderEventType, OrderStatus, Priority
+from orders.enums import PRIORITY_RANK, Channel, HoldReason, OrderEventType, OrderStatus, Priority
 from orders.locks import lock_order, lock_order_lines
 from orders.models import ADDRESS_FIELDS, Address, ApiClient, AddressSnapshot, Customer, Order, OrderEvent, OrderHold, OrderLine
 from orders.pricing import line_amounts, order_totals, tax_rate_for
@@ -229,10 +230,13 @@ def _validate_order_input(*, currency: str, lines: list[LineInput], shipping_tot
 
 def _build_lines(order: Order, lines: list[LineInput]) -> list[OrderLine]:
     built, amounts = [], []
+    rates: dict[str, Decimal] = {}  # one tax lookup per tax class, not per line
     for position, line in enumerate(lines, start=1):
         product = line.product
         unit_price = product.unit_price if line.unit_price is None else line.unit_price
-        rate = tax_rate_for(tax_class=product.tax_class, country=order.ship_country)
+        if product.tax_class not in rates:
+            rates[product.tax_class] = tax_rate_for(tax_class=product.tax_class, country=order.ship_country)
+        rate = rates[product.tax_class]
         try:
             amount = line_amounts(
                 unit_price=unit_price, quantity=line.quantity, discount=line.discount or ZERO, tax_rate=rate,
@@ -292,7 +296,7 @@ def order_create(
         order_lines = _build_lines(order, lines)
         order.number = f"SO-{sequence_next(name='order'):06d}"
         order.save()
-        OrderLine.objects.bulk_create(order_lines)
+        _remember_lines(order, OrderLine.objects.bulk_create(order_lines))
         order_event_record(order=order, type=OrderEventType.CREATED, actor=actor,
                            message=f"Order captured via {order.get_channel_display()}.",
                            to_status=order.status, customer_visible=False)
@@ -338,7 +342,18 @@ def order_update_draft(
     return order
 
 
+def _remember_lines(order: Order, lines: list[OrderLine]) -> None:
+    """Keep the lines just inserted as the order's prefetched `lines` (what prefetch_related
+    would have loaded), so the has_lines guard of the submit right after needs no query."""
+    cached = OrderLine.objects.filter(order=order)
+    cached._result_cache, cached._prefetch_done = list(lines), True
+    order._prefetched_objects_cache = {"lines": cached}
+
+
 def _submit_locked(*, order: Order, actor) -> Order:
+    if "lines" not in getattr(order, "_prefetched_objects_cache", {}):
+        # One query for the lines, which the has_lines guard then reads for free (it runs twice).
+        prefetch_related_objects([order], "lines")
     change = _transition(order, "submit", actor)
     _promise_dates(order)
     _save_transition(order, "ship_by", "deliver_by")
@@ -360,11 +375,24 @@ def order_submit(*, actor, order: Order) -> Order:
 # -- verification and holds -----------------------------------------------------------
 
 
-def _approved_overrides(order: Order) -> set[str]:
-    return set(
-        OrderHold.objects.filter(order=order, override=True, reason__in=OVERRIDABLE_REASONS)
-        .values_list("reason", flat=True)
-    )
+class _ApprovedOverrides:
+    """The hold reasons a manager approved; read only when a check holds (most orders never do)."""
+
+    def __init__(self, order: Order):
+        self.order = order
+        self._reasons: set[str] | None = None
+
+    def __contains__(self, reason: str) -> bool:
+        if self._reasons is None:
+            self._reasons = set(
+                OrderHold.objects.filter(order=self.order, override=True, reason__in=OVERRIDABLE_REASONS)
+                .values_list("reason", flat=True)
+            )
+        return reason in self._reasons
+
+
+def _approved_overrides(order: Order) -> _ApprovedOverrides:
+    return _ApprovedOverrides(order)
 
 
 def _apply_verification(order: Order, actor, run: PipelineRun) -> Order:
@@ -403,6 +431,8 @@ def order_verify(*, actor, order: Order) -> Order:
         locked = lock_order(order.pk)
         _ensure_can(locked, "verify", actor)
         overrides = _approved_overrides(locked)
+        # The checks share one read of the lines with their products (data check, allocation).
+        prefetch_related_objects([locked], Prefetch("lines", queryset=OrderLine.objects.select_related("product")))
         run = run_pipeline(locked, actor=actor, checks=pipeline(external=False), overrides=overrides,
                            run=PipelineRun())
         if run.hold is not None or not external:
@@ -474,6 +504,41 @@ def order_allocate_backorder(*, actor, order: Order) -> Order:
     return locked
 
 
+def backorders_allocate(*, actor, product_ids: list[int]) -> list[Order]:
+    """Stock of these products arrived: allocate waiting backorders in queue order.
+
+    Queue order is priority, then promise date (ship_by), then placing time. Each order is
+    allocated in its own short transaction under its row lock; the ones now fully
+    allocated are confirmed (a customer-visible timeline event). Returns those confirmed.
+    Safe to run twice: allocation only covers what is still unallocated.
+    """
+    rank = Case(*[When(priority=p, then=Value(r)) for p, r in PRIORITY_RANK.items()], output_field=IntegerField())
+    waiting = (
+        Order.objects.filter(
+            status=OrderStatus.BACKORDERED,
+            pk__in=OrderLine.objects.filter(product_id__in=list(product_ids), quantity_allocated__lt=F("quantity"))
+            .values("order_id"),
+        )
+        .annotate(priority_rank=rank)
+        .order_by("priority_rank", F("ship_by").asc(nulls_last=True), "placed_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    confirmed = []
+    for order_id in list(waiting):
+        with transaction.atomic():
+            locked = lock_order(order_id)
+            if locked.status != OrderStatus.BACKORDERED:
+                continue  # cancelled or confirmed meanwhile
+            outcome = allocation_allocate_order(actor=actor, order=locked)
+            if outcome.allocations:
+                order_event_record(order=locked, type=OrderEventType.STOCK, actor=actor,
+                                   message=f"Stock allocated from {', '.join(outcome.warehouses)}.",
+                                   data={"short": {line.sku: n for line, n in outcome.short}})
+            if outcome.allocations and outcome.complete:
+                confirmed.append(order_allocate_backorder(actor=actor, order=locked))
+    return confirmed
+
+
 # -- fulfillment stages ---------------------------------------------------------------
 
 
@@ -526,6 +591,8 @@ def order_ship(*, actor, order: Order, quantities: dict[int, int] | None = None)
             raise DomainError(f"Order {locked.number} has nothing left to ship.")
         fully = all(line.quantity_shipped == line.quantity for line in lines)
         change = _transition(locked, "ship", actor, fully)
+        # inventory (issue #3): shipped units leave the warehouse, consuming their allocations.
+        allocations_consume(actor=actor, order=locked, quantities=quantities)
         for line_id, qty in quantities.items():
             OrderLine.objects.filter(pk=line_id).update(quantity_shipped=F("quantity_shipped") + qty)
         _save_transition(locked)
@@ -556,6 +623,8 @@ def order_cancel(*, actor, order: Order, reason: str) -> Order:
             released_at=timezone.now(), released_by=_user_or_none(actor), release_note="Order cancelled."
         )
         _save_transition(locked, "cancel_reason", "hold_reason")
+        # inventory (issue #3): allocated stock is given back (and may serve waiting backorders).
+        allocations_release_for_order(actor=actor, order=locked, reason=f"Order cancelled: {reason}"[:255])
         _status_event(locked, actor, change, f"Cancelled: {reason}")
         enqueue_on_commit(payment_settle_cancelled_order_task, order_id=locked.pk)  # payments: void or refund
     return locked

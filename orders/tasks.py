@@ -23,3 +23,11 @@ def order_verify_task(self, *, order_id: int) -> str:
         logger.info("Verification of order %s skipped: %s", order_id, exc)
         return "skipped"
     return order.status
+
+
+@shared_task(bind=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def backorders_allocate_task(self, *, product_ids: list[int]) -> int:
+    """Stock arrived (inventory's `stock_replenished` signal): serve waiting backorders."""
+    from orders.services import backorders_allocate
+
+    return len(backorders_allocate(actor=None, product_ids=product_ids))

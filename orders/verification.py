@@ -7,7 +7,7 @@ payment gateway) run after that transaction commits, with no lock held, and the
 outcome is then applied in a second short transaction.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -103,7 +103,8 @@ class PipelineRun:
         ]
 
 
-def run_pipeline(order, *, actor, checks: list[VerificationCheck], overrides: set[str], run: PipelineRun) -> PipelineRun:
+def run_pipeline(order, *, actor, checks: list[VerificationCheck], overrides: Container[str],
+                 run: PipelineRun) -> PipelineRun:
     """Run `checks` in order, stopping at the first hold that no override approves."""
     for check in checks:
         result = check.run(order, actor=actor)

@@ -87,10 +87,12 @@ def _verified_message(order: Order) -> str:
 
 ORDER_ACTIONS: dict[str, OrderAction] = {a.transition: a for a in [
     OrderAction("submit", "Submit", "primary", lambda user, order, data: services.order_submit(actor=user, order=order),
-                done="Order {number} submitted."),
-    OrderAction("verify", "Verify", "primary", lambda user, order, data: services.order_verify(actor=user, order=order)),
+                confirm="Submit this order? It is verified right away.", done="Order {number} submitted."),
+    OrderAction("verify", "Verify", "primary", lambda user, order, data: services.order_verify(actor=user, order=order),
+                confirm="Run the verification checks now?"),
     OrderAction("allocate", "Confirm (stock allocated)", "primary",
-                lambda user, order, data: services.order_allocate_backorder(actor=user, order=order)),
+                lambda user, order, data: services.order_allocate_backorder(actor=user, order=order),
+                confirm="Confirm this backorder now that its stock is allocated?"),
     OrderAction("release", "Release to warehouse", "primary",
                 lambda user, order, data: services.order_release_to_fulfillment(actor=user, order=order),
                 confirm="Release this order to the warehouse?"),

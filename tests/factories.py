@@ -6,7 +6,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from inventory.models import Product
+from inventory.models import Product, Supplier, Warehouse
 from orders.models import AddressSnapshot, Customer
 
 PASSWORD = "correct-horse-battery"
@@ -30,15 +30,53 @@ class UserFactory(factory.django.DjangoModelFactory):
         self.save()
 
 
+class WarehouseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Warehouse
+        django_get_or_create = ("code",)
+
+    code = "MAIN"
+    name = "Main warehouse"
+    country = "US"
+    region = "IL"
+    priority = 10
+
+
+class SupplierFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Supplier
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"SUP{n:03d}")
+    name = factory.Sequence(lambda n: f"Supplier {n}")
+    email = factory.LazyAttribute(lambda s: f"{s.code.lower()}@supplier.example")
+    lead_time_days = 7
+
+
 class ProductFactory(factory.django.DjangoModelFactory):
+    """A product with `stock` units (default 100) received into the MAIN warehouse.
+
+    Orders of it verify as confirmed; pass `stock=0` for a product nobody has.
+    """
+
     class Meta:
         model = Product
+        skip_postgeneration_save = True
 
     sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
     name = factory.Sequence(lambda n: f"Product {n}")
     barcode = factory.Sequence(lambda n: f"400000{n:07d}")
     unit_price = Decimal("10.00")
     weight_kg = Decimal("0.500")
+
+    @factory.post_generation
+    def stock(self, create, extracted, **kwargs):
+        quantity = 100 if extracted is None else extracted
+        if create and quantity:
+            from inventory.services import stock_receive
+
+            stock_receive(actor=None, product=self, warehouse=WarehouseFactory(), quantity=quantity,
+                          reason="Test stock")
 
 
 class CustomerFactory(factory.django.DjangoModelFactory):

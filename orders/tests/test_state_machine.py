@@ -17,7 +17,8 @@ S = OrderStatus
 def reach(status: str) -> Order:
     """An order in `status`, brought there through the services."""
     with override_settings(OMS_AUTO_VERIFY=False):
-        order = make_order(products=[ProductFactory(), ProductFactory()], quantities=[2, 1])
+        stock = 0 if status == S.BACKORDERED else 100  # inventory (issue #3): out of stock backorders
+        order = make_order(products=[ProductFactory(stock=stock), ProductFactory(stock=stock)], quantities=[2, 1])
         if status == S.DRAFT:
             return order
         order = services.order_submit(actor=None, order=order)
@@ -48,26 +49,21 @@ def reach(status: str) -> Order:
 
 
 def _backorder(order: Order) -> Order:
-    from orders.verification import CheckResult, register_check, unregister_check
-
-    register_check(name="test_short_stock", label="short stock", position=99)(
-        lambda order, actor: CheckResult.backorder("Waiting for stock")
-    )
-    try:
-        return services.order_verify(actor=None, order=order)
-    finally:
-        unregister_check("test_short_stock")
+    """Verified with its products out of stock: the stock allocation check backorders it."""
+    return services.order_verify(actor=None, order=order)
 
 
 def _allocate_all(order):
-    order.lines.update(quantity_allocated=models_F("quantity"))
-    return services.order_allocate_backorder(actor=None, order=order)
+    """Stock arrives: the waiting backorder is allocated and confirmed (order_allocate_backorder)."""
+    from inventory.services import stock_receive
+    from tests.factories import WarehouseFactory
 
-
-def models_F(name):
-    from django.db.models import F
-
-    return F(name)
+    lines = list(order.lines.all())
+    for line in lines:
+        stock_receive(actor=None, product=line.product, warehouse=WarehouseFactory(), quantity=line.quantity)
+    services.backorders_allocate(actor=None, product_ids=[line.product_id for line in lines])
+    order.refresh_from_db()
+    return order
 
 
 # (from status, operation, expected status)

@@ -1,0 +1,5 @@
+from bench.allocation import main
+
+import sys
+
+sys.exit(main())
