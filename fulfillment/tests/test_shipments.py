@@ -16,7 +16,7 @@ from orders.enums import OrderEventType, OrderStatus
 from orders.models import Order
 from payments.enums import OrderPaymentStatus, PaymentMethod
 from payments.selectors import order_payment_status
-from tests.factories import ProductFactory
+from tests.factories import CustomerFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -177,7 +177,7 @@ def test_an_order_goes_from_placement_to_completed(place, release, pack, ship, d
                  .order_by("pk").values_list("kind", flat=True))
     assert kinds == [NotificationKind.ORDER_RECEIVED, NotificationKind.ORDER_CONFIRMED,
                      NotificationKind.ORDER_SHIPPED, NotificationKind.ORDER_DELIVERED]
-    assert len(mail.outbox) == 4 + 0  # the invoice e-mail is payments' business (not sent on ship here)
+    assert len(mail.outbox) == 4 + 1  # and payments e-mails the invoice
     assert order.events.filter(type=OrderEventType.EMAIL_SENT).count() == 4
     statuses = list(order.events.filter(type=OrderEventType.STATUS_CHANGED).values_list("to_status", flat=True))
     assert statuses == ["placed", "confirmed", "in_fulfillment", "shipped", "delivered", "completed"]
@@ -188,7 +188,8 @@ def test_a_delivered_order_that_is_not_paid_waits_and_the_sweep_completes_it_onc
     from fulfillment.tasks import orders_complete_settled_sweep
     from payments.services import payment_record_manual
 
-    order = release(place(payment_method=PaymentMethod.TERMS, card=None))
+    order = release(place(payment_method=PaymentMethod.TERMS, card=None,
+                          customer=CustomerFactory(credit_limit=Decimal("10000"))))
     shipment = ship(pack(order))
     with django_capture_on_commit_callbacks(execute=True):
         services.shipment_mark_delivered(actor=None, shipment=shipment)

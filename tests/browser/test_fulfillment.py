@@ -31,7 +31,7 @@ def test_warehouse_picks_packs_and_ships_and_the_customer_tracks_it(staff_login,
     page = staff_login(warehouse_user)
     page.set_default_timeout(10_000)
 
-    page.get_by_role("link", name="Fulfillment").click()
+    page.get_by_role("link", name="Fulfillment", exact=True).click()
     page.get_by_label(f"Select {order.number}").check()
     page.get_by_role("button", name="Create wave (pick list)").click()
     expect(page.locator("#pick-list")).to_contain_text("CHAIR-1")
