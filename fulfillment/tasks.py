@@ -37,3 +37,29 @@ def orders_complete_settled_sweep(limit: int = 500) -> int:
     ids = Order.objects.filter(status=OrderStatus.DELIVERED).order_by("delivered_at", "pk").values_list(
         "pk", flat=True)[:limit]
     return sum(order_complete_if_settled(order_id=order_id) for order_id in list(ids))
+
+
+@shared_task
+def notifications_retry_stale(minutes: int = 15, limit: int = 500) -> int:
+    """Safety net (beat): e-mails whose task was lost (broker outage, a worker killed while
+    sending) are handed to a fresh task; the claim in notification_send still sends each once."""
+    from datetime import timedelta
+
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from fulfillment.enums import NotificationStatus
+    from fulfillment.models import Notification
+    from oms.tasks import dispatch_task
+
+    cutoff = timezone.now() - timedelta(minutes=minutes)
+    stale = Notification.objects.filter(
+        Q(status__in=[NotificationStatus.PENDING, NotificationStatus.FAILED]) | Q(status=NotificationStatus.SENDING),
+        created_at__lt=cutoff, attempts__lt=10,
+    ).order_by("pk").values_list("pk", flat=True)[:limit]
+    ids = list(stale)
+    # A row left "sending" by a dead worker may be claimed again.
+    Notification.objects.filter(pk__in=ids, status=NotificationStatus.SENDING).update(status=NotificationStatus.FAILED)
+    for notification_id in ids:
+        dispatch_task(notification_send_task, {"notification_id": notification_id})
+    return len(ids)

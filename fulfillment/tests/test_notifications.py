@@ -116,3 +116,21 @@ def test_staff_can_resend_an_email(place, django_capture_on_commit_callbacks, sa
 
     assert again.pk != first.pk and again.reference == "#resend1"
     assert len(mail.outbox) == sent_before + 1 and "confirmed" in mail.outbox[-1].subject
+
+
+def test_the_sweep_sends_an_email_whose_task_was_lost(db):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from fulfillment.tasks import notifications_retry_stale
+
+    order = make_order()
+    lost = Notification.objects.create(order=order, kind=NotificationKind.ORDER_RECEIVED,
+                                       recipient=order.customer.email, status=NotificationStatus.SENDING)
+    Notification.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(hours=1))
+
+    assert notifications_retry_stale() == 1
+
+    assert Notification.objects.get(pk=lost.pk).status == NotificationStatus.SENT and len(mail.outbox) == 1
+    assert notifications_retry_stale() == 0
