@@ -198,3 +198,20 @@ def test_the_demo_carriers_are_idempotent(db):
     count = ShippingRate.objects.count()
     demo.before_orders(stdout=StringIO())
     assert ShippingRate.objects.count() == count == 32
+
+
+def test_the_demo_gives_shipped_orders_a_shipment_once(shipped, place, release):
+    from io import StringIO
+
+    from fulfillment import demo
+    from orders.services import order_ship
+
+    already, _ = shipped()
+    direct = order_ship(actor=None, order=release(place()))  # shipped without packing, as the orders demo does
+
+    demo.after_orders(stdout=StringIO())
+    demo.after_orders(stdout=StringIO())
+
+    assert already.shipments.count() == 1
+    shipment = direct.shipments.get()
+    assert shipment.status == ShipmentStatus.IN_TRANSIT and shipment.lines.get().quantity == 1
