@@ -102,7 +102,8 @@ def test_another_orders_number_with_a_valid_email_reveals_nothing(client, shippe
 
 def test_a_thousand_sequential_lookups_reveal_nothing(shipped):
     order, _ = shipped()
-    numbers = [f"SO-{n:06d}" for n in range(1, 1001)]
+    start = max(1, int(order.number.removeprefix("SO-")) - 500)
+    numbers = [f"SO-{n:06d}" for n in range(start, start + 1000)]  # the real number among them
 
     with_a_guessed_email = [selectors.tracking_lookup(number=number, email="guess@example.com") for number in numbers]
     with_the_customers_email = [selectors.tracking_lookup(number=number, email=order.customer.email)
