@@ -6,7 +6,7 @@ Each worker process places orders (`order_create(..., submit=True)`) and verifie
 (`order_verify`, which allocates stock inside the verifying transaction, then runs the
 payment check after commit) as fast as it can. Prints orders per second across all processes and the SQL statements each order
 took (counted with `connection.execute_wrapper`: every statement sent to the
-database, transaction BEGIN/COMMIT excluded). The database must be migrated; the
+database, transaction BEGIN/COMMIT excluded). The database is created and migrated if needed; the
 benchmark adds its own warehouses, products and customer and leaves them there.
 """
 
@@ -133,6 +133,10 @@ def main(argv=None) -> int:
 
     if not settings.USING_POSTGRES:
         print("warning: not PostgreSQL; figures mean little (set DATABASE_URL)", file=sys.stderr)
+    from django.core.management import call_command
+
+    call_command("ensure_database")
+    call_command("migrate", verbosity=0)
     run_id = uuid.uuid4().hex[:6]
     product_ids, customer_ids = prepare(products=options.products, customers=options.customers, run_id=run_id)
     connection.close()

@@ -46,6 +46,12 @@ class StockAdjustForm(forms.Form):
         return value
 
 
+class StockLevelSettingsForm(forms.Form):
+    bin_location = forms.CharField(max_length=40, required=False)
+    reorder_point = forms.IntegerField(min_value=0, help_text="Alert when available + incoming falls below this.")
+    reorder_quantity = forms.IntegerField(min_value=0, help_text="The usual quantity to order.")
+
+
 class StockReceiveForm(forms.Form):
     product = ProductCodeField()
     warehouse = forms.ModelChoiceField(queryset=_warehouses())

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.stock_level_list, name="stock_level_list"),
     path("products/<int:pk>/", views.product_stock, name="product_stock"),
     path("levels/<int:pk>/adjust/", views.stock_adjust, name="stock_adjust"),
+    path("levels/<int:pk>/settings/", views.stock_level_settings, name="stock_level_settings"),
     path("receive/", views.stock_receive, name="stock_receive"),
     path("transfer/", views.stock_transfer, name="stock_transfer"),
     path("alerts/", views.reorder_alert_list, name="reorder_alert_list"),

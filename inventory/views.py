@@ -15,6 +15,7 @@ from inventory.forms import (
     ScanReceiveForm,
     StockAdjustForm,
     StockFilterForm,
+    StockLevelSettingsForm,
     StockReceiveForm,
     StockTransferForm,
 )
@@ -52,55 +53,77 @@ def product_stock(request, pk: int):
     })
 
 
+def _form_to_service(request, form, service, message, redirect_to):
+    """The thin view's core: a valid POSTed form -> service -> success message -> redirect.
+
+    Returns None (render the form again) for a GET, an invalid form, or a refusal, whose
+    message is shown.
+    """
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        service(form.cleaned_data)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return None
+    messages.success(request, message(form.cleaned_data))
+    return redirect(redirect_to(form.cleaned_data))
+
+
 @login_required
 @_perm("inventory.adjust_stock")
 def stock_adjust(request, pk: int):
     level = get_object_or_404(StockLevel.objects.select_related("product", "warehouse"), pk=pk)
     form = StockAdjustForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.stock_adjust(actor=request.user, stock_level=level, **form.cleaned_data)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, f"{level}: adjusted by {form.cleaned_data['quantity_delta']:+d}.")
-            return redirect("inventory:product_stock", pk=level.product_id)
-    return render(request, "inventory/stocklevel_adjust.html", {"form": form, "level": level})
+    return _form_to_service(
+        request, form,
+        lambda data: services.stock_adjust(actor=request.user, stock_level=level, **data),
+        lambda data: f"{level}: adjusted by {data['quantity_delta']:+d}.",
+        lambda data: level.product,
+    ) or render(request, "inventory/stocklevel_adjust.html", {"form": form, "level": level})
+
+
+@login_required
+@_perm("inventory.change_stocklevel")
+def stock_level_settings(request, pk: int):
+    level = get_object_or_404(StockLevel.objects.select_related("product", "warehouse"), pk=pk)
+    form = StockLevelSettingsForm(request.POST or None, initial={
+        "bin_location": level.bin_location, "reorder_point": level.reorder_point,
+        "reorder_quantity": level.reorder_quantity})
+    return _form_to_service(
+        request, form,
+        lambda data: services.stock_level_configure(actor=request.user, product=level.product,
+                                                    warehouse=level.warehouse, **data),
+        lambda data: f"{level}: bin and reorder rule saved.",
+        lambda data: level.product,
+    ) or render(request, "inventory/stocklevel_settings.html", {"form": form, "level": level})
 
 
 @login_required
 @_perm("inventory.adjust_stock")
 def stock_receive(request):
     form = StockReceiveForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.stock_receive(actor=request.user, product=data["product"], warehouse=data["warehouse"],
-                                   quantity=data["quantity"], reference=data["reference"])
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, f"Received {data['quantity']} × {data['product'].sku} "
-                                      f"into {data['warehouse'].code}.")
-            return redirect("inventory:product_stock", pk=data["product"].pk)
-    return render(request, "inventory/stock_receive.html", {"form": form})
+    return _form_to_service(
+        request, form,
+        lambda data: services.stock_receive(actor=request.user, product=data["product"],
+                                            warehouse=data["warehouse"], quantity=data["quantity"],
+                                            reference=data["reference"]),
+        lambda data: f"Received {data['quantity']} × {data['product'].sku} into {data['warehouse'].code}.",
+        lambda data: data["product"],
+    ) or render(request, "inventory/stock_receive.html", {"form": form})
 
 
 @login_required
 @_perm("inventory.transfer_stock")
 def stock_transfer(request):
     form = StockTransferForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.stock_transfer(actor=request.user, **data)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, f"Moved {data['quantity']} × {data['product'].sku} from "
-                                      f"{data['source'].code} to {data['destination'].code}.")
-            return redirect("inventory:product_stock", pk=data["product"].pk)
-    return render(request, "inventory/stock_transfer.html", {"form": form})
+    return _form_to_service(
+        request, form,
+        lambda data: services.stock_transfer(actor=request.user, **data),
+        lambda data: (f"Moved {data['quantity']} × {data['product'].sku} from {data['source'].code} "
+                      f"to {data['destination'].code}."),
+        lambda data: data["product"],
+    ) or render(request, "inventory/stock_transfer.html", {"form": form})
 
 
 @login_required

@@ -189,3 +189,18 @@ def test_the_dashboard_lists_open_reorder_alerts_for_managers_only(login, manage
 
     assert "Reorder alerts" in manager_page and stocked[0].sku in manager_page
     assert "Reorder alerts" not in sales_page
+
+
+def test_a_manager_sets_the_bin_and_reorder_rule_of_a_level(login, manager_user, warehouse_user, stocked,
+                                                            warehouses):
+    level = StockLevel.objects.get(product=stocked[0], warehouse=warehouses["east"])
+    url = reverse("inventory:stock_level_settings", args=[level.pk])
+    assert login(warehouse_user).get(url).status_code == 403
+    client = login(manager_user)
+    assert client.get(url).status_code == 200
+
+    client.post(url, {"bin_location": "Z-09", "reorder_point": "7", "reorder_quantity": "30"})
+
+    level.refresh_from_db()
+    assert (level.bin_location, level.reorder_point, level.reorder_quantity) == ("Z-09", 7, 30)
+    assert level.on_hand == 5  # quantities untouched
