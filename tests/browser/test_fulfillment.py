@@ -29,7 +29,7 @@ def test_warehouse_picks_packs_and_ships_and_the_customer_tracks_it(staff_login,
     order.refresh_from_db()
     assert order.status == OrderStatus.CONFIRMED
     page = staff_login(warehouse_user)
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(20_000)
 
     page.get_by_role("link", name="Fulfillment", exact=True).click()
     page.get_by_label(f"Select {order.number}").check()
