@@ -90,7 +90,7 @@ class Wave(models.Model):
 
 class ShipmentQuerySet(models.QuerySet):
     def for_list(self):
-        return self.select_related("order", "warehouse", "carrier", "service_level")
+        return self.select_related("order", "warehouse", "carrier", "service_level__carrier")
 
 
 class Shipment(ConcurrentTransitionMixin, models.Model):

@@ -27,7 +27,7 @@ def render_notification(notification: Notification):
     context = {"order": order, "customer_name": order.customer.name, "tracking_path": tracking_path(order),
                "kind": notification.kind}
     if notification.kind == NotificationKind.ORDER_SHIPPED:
-        shipment = (Shipment.objects.select_related("carrier", "service_level")
+        shipment = (Shipment.objects.select_related("carrier", "service_level__carrier")
                     .filter(order=order, number=reference).first())
         context["shipment"] = shipment
         context["shipment_lines"] = list(shipment.lines.select_related("order_line")) if shipment else []

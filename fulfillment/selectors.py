@@ -94,7 +94,7 @@ def shipment_detail(number: str) -> Shipment:
 
 
 def order_shipments(order: Order) -> list[Shipment]:
-    return list(Shipment.objects.filter(order=order).select_related("carrier", "service_level", "warehouse")
+    return list(Shipment.objects.filter(order=order).select_related("carrier", "service_level__carrier", "warehouse")
                 .prefetch_related(Prefetch("lines", queryset=ShipmentLine.objects.select_related("order_line")),
                                   "tracking_events")
                 .order_by("created_at", "pk"))

@@ -215,3 +215,18 @@ def test_the_demo_gives_shipped_orders_a_shipment_once(shipped, place, release):
     assert already.shipments.count() == 1
     shipment = direct.shipments.get()
     assert shipment.status == ShipmentStatus.IN_TRANSIT and shipment.lines.get().quantity == 1
+
+
+def test_the_lists_ask_the_same_few_queries_however_many_rows(login, warehouse_user, shipped,
+                                                              django_assert_max_num_queries):
+    for _ in range(3):
+        shipped()
+    client = login(warehouse_user)
+
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("fulfillment:shipment_list")).status_code == 200
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("fulfillment:wave_list")).status_code == 200
+    wave = Wave.objects.first()
+    with django_assert_max_num_queries(10):
+        assert client.get(wave.get_absolute_url()).status_code == 200
