@@ -24,6 +24,7 @@ from django_fsm import can_proceed
 
 from fulfillment.enums import (
     CARRIER_STATUS_TRANSITIONS,
+    ON_THE_WAY_STATUSES,
     OPEN_SHIPMENT_STATUSES,
     NotificationKind,
     NotificationStatus,
@@ -452,6 +453,16 @@ def shipment_mark_delivered(*, actor, shipment: Shipment, note: str = "") -> Shi
     shipment_track(actor=actor, shipment=shipment, status=ShipmentStatus.DELIVERED,
                    description=note or "Delivery confirmed by staff.", source=TrackingSource.STAFF)
     return Shipment.objects.get(pk=shipment.pk)
+
+
+def shipments_flag_late(*, now: datetime | None = None) -> int:
+    """Shipments still on the way after their order's promised delivery time are flagged
+    (delivery events flag late arrivals themselves); returns how many were flagged now."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        return Shipment.objects.filter(status__in=ON_THE_WAY_STATUSES, deliver_by_breached=False,
+                                       order__deliver_by__lt=now).update(deliver_by_breached=True,
+                                                                         updated_at=now)
 
 
 # -- completion -----------------------------------------------------------------------------

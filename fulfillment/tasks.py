@@ -63,3 +63,11 @@ def notifications_retry_stale(minutes: int = 15, limit: int = 500) -> int:
     for notification_id in ids:
         dispatch_task(notification_send_task, {"notification_id": notification_id})
     return len(ids)
+
+
+@shared_task
+def shipments_flag_late_task() -> int:
+    """Beat: flag shipments still on the way past their order's promised delivery time."""
+    from fulfillment.services import shipments_flag_late
+
+    return shipments_flag_late()

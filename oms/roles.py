@@ -58,6 +58,10 @@ ROLE_PERMISSIONS[MANAGER] = sorted(
     {p for perms in ROLE_PERMISSIONS.values() for p in perms} | {"inventory.change_product", "inventory.add_product"}
     | set(_STOCK_MANAGEMENT)
 )
+# fulfillment: managers keep the carriers, their services and rate tables (in the admin).
+ROLE_PERMISSIONS[MANAGER] = sorted({*ROLE_PERMISSIONS[MANAGER], *[
+    f"fulfillment.{action}_{model}" for model in ("carrier", "servicelevel", "shippingrate")
+    for action in ("add", "change", "delete")]})
 
 
 def roles_sync(**kwargs) -> None:

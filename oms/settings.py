@@ -227,5 +227,7 @@ OMS_TRACKING_LOOKUP_LIMIT = env.int("OMS_TRACKING_LOOKUP_LIMIT", default=10)
 OMS_TRACKING_LOOKUP_WINDOW = env.int("OMS_TRACKING_LOOKUP_WINDOW", default=600)
 CELERY_BEAT_SCHEDULE["orders-complete-settled"] = {"task": "fulfillment.tasks.orders_complete_settled_sweep",
                                                    "schedule": 3600.0}
+CELERY_BEAT_SCHEDULE["shipments-flag-late"] = {"task": "fulfillment.tasks.shipments_flag_late_task",
+                                               "schedule": 3600.0}
 CELERY_BEAT_SCHEDULE["notifications-retry-stale"] = {"task": "fulfillment.tasks.notifications_retry_stale",
                                                      "schedule": 900.0}

@@ -227,3 +227,15 @@ def test_a_tracking_event_is_immutable_history(shipped):
     assert list(TrackingEvent.objects.filter(shipment=shipment).values_list("status", flat=True)) == [
         "shipped", "in_transit"]
     assert Shipment.objects.get(pk=shipment.pk).status == ShipmentStatus.IN_TRANSIT
+
+
+def test_a_shipment_still_on_the_way_after_the_promise_is_flagged_by_the_sweep(shipped):
+    from fulfillment.tasks import shipments_flag_late_task
+
+    order, shipment = shipped()
+    assert shipments_flag_late_task() == 0
+
+    Order.objects.filter(pk=order.pk).update(deliver_by=timezone.now() - timedelta(minutes=1))
+    assert shipments_flag_late_task() == 1
+    assert Shipment.objects.get(pk=shipment.pk).deliver_by_breached
+    assert shipments_flag_late_task() == 0
