@@ -385,6 +385,10 @@ LOOKUP_REFUSED = "We could not find an order with that number and e-mail address
 
 
 def _client_ip(request: HttpRequest) -> str:
+    header = settings.OMS_CLIENT_IP_HEADER
+    if header and request.META.get(header):
+        # The last address is the one our own proxy saw; earlier ones are the client's to forge.
+        return request.META[header].split(",")[-1].strip()
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 

@@ -225,6 +225,9 @@ OMS_CARRIER_WEBHOOK_SECRET = env.str("OMS_CARRIER_WEBHOOK_SECRET", default="dev-
 # Customer tracking lookups (order number + e-mail) allowed per IP address and window.
 OMS_TRACKING_LOOKUP_LIMIT = env.int("OMS_TRACKING_LOOKUP_LIMIT", default=10)
 OMS_TRACKING_LOOKUP_WINDOW = env.int("OMS_TRACKING_LOOKUP_WINDOW", default=600)
+# Behind a reverse proxy every request comes from the proxy: name the header it puts the
+# client's address in (e.g. HTTP_X_FORWARDED_FOR; its last entry is used, the one the proxy added).
+OMS_CLIENT_IP_HEADER = env.str("OMS_CLIENT_IP_HEADER", default="")
 CELERY_BEAT_SCHEDULE["orders-complete-settled"] = {"task": "fulfillment.tasks.orders_complete_settled_sweep",
                                                    "schedule": 3600.0}
 CELERY_BEAT_SCHEDULE["shipments-flag-late"] = {"task": "fulfillment.tasks.shipments_flag_late_task",

@@ -148,3 +148,14 @@ def test_the_tracking_page_asks_a_bounded_number_of_queries(client, shipped, dja
     order, _ = shipped()
     with django_assert_max_num_queries(12):
         client.get(reverse("fulfillment:track_order", args=[order.tracking_token]))
+
+
+def test_behind_a_proxy_the_limit_counts_the_address_the_proxy_saw(client, settings):
+    settings.OMS_TRACKING_LOOKUP_LIMIT = 1
+    settings.OMS_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    url = reverse("fulfillment:track_lookup")
+    form = {"number": "SO-000001", "email": "guess@example.com"}
+
+    assert client.post(url, form, HTTP_X_FORWARDED_FOR="1.1.1.1, 203.0.113.7").status_code == 200
+    assert client.post(url, form, HTTP_X_FORWARDED_FOR="2.2.2.2, 203.0.113.7").status_code == 429  # forged part
+    assert client.post(url, form, HTTP_X_FORWARDED_FOR="203.0.113.8").status_code == 200
