@@ -241,6 +241,9 @@ class Order(ConcurrentTransitionMixin, models.Model):
     def has_lines(self) -> bool:
         return len(self.lines.all()) > 0
 
+    def fully_allocated(self) -> bool:
+        return all(line.quantity_allocated >= line.quantity for line in self.lines.all())
+
     def nothing_shipped(self) -> bool:
         return not any(line.quantity_shipped for line in self.lines.all())
 
@@ -273,7 +276,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
         pass
 
     @transition(field=status, source=OrderStatus.BACKORDERED, target=OrderStatus.CONFIRMED,
-                permission="orders.verify_order")
+                permission="orders.verify_order", conditions=[fully_allocated])
     def allocate(self):
         pass
 

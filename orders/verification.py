@@ -50,6 +50,12 @@ class VerificationCheck:
     position: int
     run: CheckFunction
     external: bool = False
+    # Which orders the check concerns (None: all). An external check that concerns none of an
+    # order's needs is left out, and the order is verified in one transaction.
+    applies: Callable[..., bool] | None = None
+
+    def applies_to(self, order) -> bool:
+        return self.applies is None or self.applies(order)
 
 
 # Hold reasons a manager may approve on release, so that re-verification lets the order through.
@@ -58,11 +64,13 @@ OVERRIDABLE_REASONS = frozenset({HoldReason.CREDIT_LIMIT, HoldReason.HIGH_FRAUD_
 _checks: dict[str, VerificationCheck] = {}
 
 
-def register_check(*, name: str, label: str, position: int, external: bool = False):
+def register_check(*, name: str, label: str, position: int, external: bool = False,
+                   applies: Callable[..., bool] | None = None):
     """Decorator: `fn(order, *, actor) -> CheckResult` joins the pipeline at `position`."""
 
     def decorator(fn: CheckFunction) -> CheckFunction:
-        _checks[name] = VerificationCheck(name=name, label=label, position=position, run=fn, external=external)
+        _checks[name] = VerificationCheck(name=name, label=label, position=position, run=fn, external=external,
+                                          applies=applies)
         return fn
 
     return decorator

@@ -19,7 +19,14 @@ NOT_AUTHORIZED_MESSAGES = {
 }
 
 
-@register_check(name="payment_authorization", label="Payment authorized", position=40, external=True)
+def _authorizes(order) -> bool:
+    """Only card, debit and PayPal orders call the gateway at verification; the others
+    (wire, ACH, cash on delivery, terms) are verified in one transaction, no external phase."""
+    return order.payment_method in AUTHORIZE_METHODS
+
+
+@register_check(name="payment_authorization", label="Payment authorized", position=40, external=True,
+                applies=_authorizes)
 def check_payment_authorization(order, *, actor) -> CheckResult:
     from payments.services import payment_authorize, payment_for_order
 

@@ -80,6 +80,18 @@ def clean_amount(amount, currency: str) -> Decimal:
 # -- payment details ------------------------------------------------------------------
 
 
+def payment_open_for_order(*, order: Order) -> None:
+    """Give a placed order its pending payment, so finance sees every order awaiting money.
+
+    One `INSERT ... ON CONFLICT DO NOTHING`: a card given on the draft already made the row,
+    and `payment_for_order` brings its amount up to date when it is next used.
+    """
+    Payment.objects.bulk_create(
+        [Payment(order_id=order.pk, method=order.payment_method, currency=order.currency, amount=order.total)],
+        ignore_conflicts=True,
+    )
+
+
 def payment_for_order(*, order: Order) -> Payment:
     """The order's payment, created (pending, for the order total) the first time it is needed."""
     payment = Payment.objects.filter(order_id=order.pk).first()

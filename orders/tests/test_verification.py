@@ -221,3 +221,17 @@ def test_the_verify_task_is_safe_to_run_twice():
     assert order_verify_task.apply(kwargs={"order_id": order.pk}).get() == OrderStatus.CONFIRMED
     assert order_verify_task.apply(kwargs={"order_id": order.pk}).get() == "skipped"
     assert order.events.filter(to_status=OrderStatus.CONFIRMED).count() == 1
+
+
+def test_finance_releases_a_hold_and_the_system_reverifies(finance_user):
+    """Finance may release holds but not verify: the re-verification after a release is the system's."""
+    customer = CustomerFactory(on_hold=True)
+    order = services.order_verify(actor=None, order=placed(customer=customer))
+    services.customer_set_hold(actor=None, customer=customer, on_hold=False)
+    assert not finance_user.has_perm("orders.verify_order")
+
+    order = services.order_release_hold(actor=finance_user, order=order, note="Cleared")
+
+    assert order.status == OrderStatus.CONFIRMED
+    release, verification = list(order.events.order_by("pk"))[-2:]
+    assert release.actor == finance_user and verification.actor is None
