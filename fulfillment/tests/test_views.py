@@ -82,9 +82,13 @@ def test_packing_in_the_browserless_ui_refuses_a_wrong_scan_on_the_spot(login, w
     order = release(place(products=[product]))
     client = login(warehouse_user)
 
+    start = client.get(reverse("fulfillment:order_pack", args=[order.number]))
+    assert start.status_code == 200 and start.context["warehouses"] == [(warehouse, 1)]
     response = client.post(reverse("fulfillment:order_pack", args=[order.number]), {"warehouse": warehouse.pk})
     shipment = Shipment.objects.get(order=order)
     assert response["Location"] == shipment.get_absolute_url()
+    bench = client.get(shipment.get_absolute_url())
+    assert bench.status_code == 200 and "Scan or type a barcode or SKU" in bench.content.decode()
 
     wrong = client.post(reverse("fulfillment:shipment_scan", args=[shipment.number]),
                         {"code": "5000000000001", "quantity": 1}, HTTP_HX_REQUEST="true")
