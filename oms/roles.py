@@ -56,7 +56,7 @@ ROLE_PERMISSIONS[SALES] += ["fulfillment.view_shipment", "fulfillment.view_notif
 ROLE_PERMISSIONS[SALES] += ["payments.view_payment", "payments.retry_payment"]
 ROLE_PERMISSIONS[MANAGER] = sorted(
     {p for perms in ROLE_PERMISSIONS.values() for p in perms} | {"inventory.change_product", "inventory.add_product"}
-    | set(_STOCK_MANAGEMENT)
+    | set(_STOCK_MANAGEMENT) | {"reports.view_kpis"}
 )
 # fulfillment: managers keep the carriers, their services and rate tables (in the admin).
 ROLE_PERMISSIONS[MANAGER] = sorted({*ROLE_PERMISSIONS[MANAGER], *[

@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/orders/", orders_api.order_create, name="api_order_create"),
     path("api/v1/orders/<str:number>/", orders_api.order_status, name="api_order_status"),
     path("payments/", include("payments.urls")),
+    path("reports/", include("reports.urls")),
     path("track/<str:token>/invoice/<str:number>.pdf", payments_views.invoice_pdf_for_customer,
          name="invoice_pdf_customer"),
     path("", include("fulfillment.urls")),  # fulfillment/..., the customer's /track/...

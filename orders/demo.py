@@ -188,8 +188,29 @@ def seed_orders(*, rng: random.Random, stdout) -> int:
         # Spread the history over the last 60 days, keeping each order's stages in order.
         shift = timedelta(days=rng.uniform(0, 60))
         _backdate(order.pk, shift)
+        _spread_stages(order.pk, rng)
         created += 1
     return created
+
+
+def _spread_stages(order_id: int, rng: random.Random) -> None:
+    """The services stamp every stage at the moment the demo drives it, all within a second;
+    give the stages the spans a warehouse really takes (hours to ship, days to deliver, some late),
+    so that lead times and on-time rates on the KPI page mean something."""
+    order = Order.objects.get(pk=order_id)
+    if order.placed_at is None:
+        return
+    now = timezone.now()
+    placed = order.placed_at
+    stages = {
+        "confirmed_at": placed + timedelta(minutes=rng.uniform(1, 30)),
+        "shipped_at": placed + timedelta(hours=rng.uniform(3, 60)),
+    }
+    stages["delivered_at"] = stages["shipped_at"] + timedelta(days=rng.choice([1, 2, 2, 3, 3, 4, 5, 7]))
+    stages["completed_at"] = stages["delivered_at"] + timedelta(days=rng.uniform(0.5, 3))
+    stages["cancelled_at"] = placed + timedelta(hours=rng.uniform(1, 48))
+    changes = {field: min(value, now) for field, value in stages.items() if getattr(order, field) is not None}
+    Order.objects.filter(pk=order_id).update(**changes)
 
 
 def _backdate(order_id: int, shift: timedelta) -> None:

@@ -68,15 +68,21 @@ class OrderListView(LoginRequiredMixin, PermissionRequiredMixin, SingleTableMixi
 
 @dataclass(frozen=True)
 class OrderAction:
-    """A button on the order page: the transition it takes, and the service that takes it."""
+    """A button on the order page: the transition it takes, and the service that takes it.
+
+    The service is called as `service(actor=user, order=order, **form.cleaned_data)`.
+    """
 
     transition: str
     label: str
     style: str
-    run: Callable[..., Order]
+    service: Callable[..., Order]
     form: type[forms.Form] | None = None
     confirm: str = ""
     done: str = ""
+
+    def run(self, user, order: Order, data: dict) -> Order:
+        return self.service(actor=user, order=order, **data)
 
 
 def _verified_message(order: Order) -> str:
@@ -86,31 +92,20 @@ def _verified_message(order: Order) -> str:
 
 
 ORDER_ACTIONS: dict[str, OrderAction] = {a.transition: a for a in [
-    OrderAction("submit", "Submit", "primary", lambda user, order, data: services.order_submit(actor=user, order=order),
+    OrderAction("submit", "Submit", "primary", services.order_submit,
                 confirm="Submit this order? It is verified right away.", done="Order {number} submitted."),
-    OrderAction("verify", "Verify", "primary", lambda user, order, data: services.order_verify(actor=user, order=order),
-                confirm="Run the verification checks now?"),
-    OrderAction("allocate", "Confirm (stock allocated)", "primary",
-                lambda user, order, data: services.order_allocate_backorder(actor=user, order=order),
+    OrderAction("verify", "Verify", "primary", services.order_verify, confirm="Run the verification checks now?"),
+    OrderAction("allocate", "Confirm (stock allocated)", "primary", services.order_allocate_backorder,
                 confirm="Confirm this backorder now that its stock is allocated?"),
-    OrderAction("release", "Release to warehouse", "primary",
-                lambda user, order, data: services.order_release_to_fulfillment(actor=user, order=order),
+    OrderAction("release", "Release to warehouse", "primary", services.order_release_to_fulfillment,
                 confirm="Release this order to the warehouse?"),
     # Shipping and delivery happen on fulfillment's screens (the order page's fulfillment panel).
-    OrderAction("complete", "Complete", "success",
-                lambda user, order, data: services.order_complete(actor=user, order=order),
+    OrderAction("complete", "Complete", "success", services.order_complete,
                 confirm="Close this order as completed?"),
-    OrderAction("release_hold", "Release hold", "warning",
-                lambda user, order, data: services.order_release_hold(
-                    actor=user, order=order, note=data["note"], override=data["override"]),
+    OrderAction("release_hold", "Release hold", "warning", services.order_release_hold,
                 form=order_forms.ReleaseHoldForm),
-    OrderAction("hold", "Put on hold", "outline-warning",
-                lambda user, order, data: services.order_hold(
-                    actor=user, order=order, reason=data["reason"], message=data["message"]),
-                form=order_forms.HoldForm),
-    OrderAction("cancel", "Cancel order", "outline-danger",
-                lambda user, order, data: services.order_cancel(actor=user, order=order, reason=data["reason"]),
-                form=order_forms.CancelForm),
+    OrderAction("hold", "Put on hold", "outline-warning", services.order_hold, form=order_forms.HoldForm),
+    OrderAction("cancel", "Cancel order", "outline-danger", services.order_cancel, form=order_forms.CancelForm),
 ]}
 
 
