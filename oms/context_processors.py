@@ -14,6 +14,7 @@ def navigation(request):
             "payments": user.has_perm("payments.view_payment"),
             "invoices": user.has_perm("payments.view_invoice"),
             "returns": user.has_perm("returns.view_returnrequest"),
+            "fulfillment": user.has_perm("fulfillment.view_shipment"),
             "reports": user.has_perm("reports.view_kpis"),
             "admin": user.is_staff,
         }

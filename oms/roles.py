@@ -41,12 +41,27 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "payments.view_creditnote", "payments.view_taxrate", "payments.add_taxrate", "payments.change_taxrate",
     ],
 }
+# fulfillment: the warehouse picks, packs, ships and records delivery; staff who talk to
+# customers may resend an e-mail.
+_FULFILLMENT_READ = ["fulfillment.view_shipment", "fulfillment.view_wave", "fulfillment.view_carrier",
+                     "fulfillment.view_servicelevel", "fulfillment.view_shippingrate",
+                     "fulfillment.view_trackingevent", "fulfillment.view_notification"]
+ROLE_PERMISSIONS[WAREHOUSE] += _FULFILLMENT_READ + [
+    "fulfillment.add_wave", "fulfillment.pack_shipment", "fulfillment.ship_shipment",
+    "fulfillment.deliver_shipment", "fulfillment.add_notification",
+]
+ROLE_PERMISSIONS[SALES] += ["fulfillment.view_shipment", "fulfillment.view_notification",
+                            "fulfillment.add_notification"]
 # payments: sales take the customer's new card after a decline.
 ROLE_PERMISSIONS[SALES] += ["payments.view_payment", "payments.retry_payment"]
 ROLE_PERMISSIONS[MANAGER] = sorted(
     {p for perms in ROLE_PERMISSIONS.values() for p in perms} | {"inventory.change_product", "inventory.add_product"}
     | set(_STOCK_MANAGEMENT) | {"reports.view_kpis"}
 )
+# fulfillment: managers keep the carriers, their services and rate tables (in the admin).
+ROLE_PERMISSIONS[MANAGER] = sorted({*ROLE_PERMISSIONS[MANAGER], *[
+    f"fulfillment.{action}_{model}" for model in ("carrier", "servicelevel", "shippingrate")
+    for action in ("add", "change", "delete")]})
 
 
 # returns (issue #6): sales open phone returns, approve and cancel them; the warehouse receives and

@@ -225,3 +225,18 @@ OMS_RETURN_WINDOW_DAYS = env.int("OMS_RETURN_WINDOW_DAYS", default=30)
 # Where customers send returns (printed on the return label).
 OMS_RETURN_ADDRESS = env.list("OMS_RETURN_ADDRESS", default=[
     "OMS Demo Supplies Inc. · Returns", "100 Commerce Street, Dock 3", "Springfield, IL 62701", "US"])
+# -- fulfillment (issue #5) -----------------------------------------------------------
+# Shared secret carriers sign their tracking webhooks with (HMAC-SHA256 of the body).
+OMS_CARRIER_WEBHOOK_SECRET = env.str("OMS_CARRIER_WEBHOOK_SECRET", default="dev-carrier-webhook-secret")
+# Customer tracking lookups (order number + e-mail) allowed per IP address and window.
+OMS_TRACKING_LOOKUP_LIMIT = env.int("OMS_TRACKING_LOOKUP_LIMIT", default=10)
+OMS_TRACKING_LOOKUP_WINDOW = env.int("OMS_TRACKING_LOOKUP_WINDOW", default=600)
+# Behind a reverse proxy every request comes from the proxy: name the header it puts the
+# client's address in (e.g. HTTP_X_FORWARDED_FOR; its last entry is used, the one the proxy added).
+OMS_CLIENT_IP_HEADER = env.str("OMS_CLIENT_IP_HEADER", default="")
+CELERY_BEAT_SCHEDULE["orders-complete-settled"] = {"task": "fulfillment.tasks.orders_complete_settled_sweep",
+                                                   "schedule": 3600.0}
+CELERY_BEAT_SCHEDULE["shipments-flag-late"] = {"task": "fulfillment.tasks.shipments_flag_late_task",
+                                               "schedule": 3600.0}
+CELERY_BEAT_SCHEDULE["notifications-retry-stale"] = {"task": "fulfillment.tasks.notifications_retry_stale",
+                                                     "schedule": 900.0}

@@ -29,6 +29,7 @@ from orders.enums import PRIORITY_RANK, Channel, HoldReason, OrderEventType, Ord
 from orders.locks import lock_order, lock_order_lines
 from orders.models import ADDRESS_FIELDS, Address, ApiClient, AddressSnapshot, Customer, Order, OrderEvent, OrderHold, OrderLine
 from orders.pricing import line_amounts, order_totals, tax_rate_for
+from orders.signals import send_order_status_changed
 from orders.verification import OVERRIDABLE_REASONS, PipelineRun, pipeline, run_pipeline
 from payments.enums import PaymentMethod
 from payments.services import payment_open_for_order
@@ -139,7 +140,7 @@ def _save_transition(order: Order, *extra_fields: str) -> None:
 
 
 def _status_event(order: Order, actor, change: tuple[str, str], message: str = "", **data) -> OrderEvent:
-    return order_event_record(
+    event = order_event_record(
         order=order,
         type=OrderEventType.STATUS_CHANGED,
         actor=actor,
@@ -149,6 +150,9 @@ def _status_event(order: Order, actor, change: tuple[str, str], message: str = "
         data=data,
         customer_visible=True,
     )
+    # fulfillment: customer e-mails follow the order's moves (sent after commit only).
+    send_order_status_changed(order=order, from_status=change[0], to_status=change[1], event_id=event.pk)
+    return event
 
 
 # -- customers ------------------------------------------------------------------------

@@ -99,10 +99,7 @@ ORDER_ACTIONS: dict[str, OrderAction] = {a.transition: a for a in [
                 confirm="Confirm this backorder now that its stock is allocated?"),
     OrderAction("release", "Release to warehouse", "primary", services.order_release_to_fulfillment,
                 confirm="Release this order to the warehouse?"),
-    OrderAction("ship", "Mark shipped", "primary", services.order_ship,
-                confirm="Mark every remaining item as shipped?"),
-    OrderAction("deliver", "Mark delivered", "primary", services.order_deliver,
-                confirm="Mark this order as delivered?"),
+    # Shipping and delivery happen on fulfillment's screens (the order page's fulfillment panel).
     OrderAction("complete", "Complete", "success", services.order_complete,
                 confirm="Close this order as completed?"),
     OrderAction("release_hold", "Release hold", "warning", services.order_release_hold,

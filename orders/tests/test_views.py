@@ -268,15 +268,15 @@ def test_a_warehouse_user_cannot_enter_orders(login, warehouse_user):
     assert Order.objects.count() == 0
 
 
-def test_a_warehouse_user_ships_but_sales_does_not(login, warehouse_user, sales_user):
+def test_a_warehouse_user_releases_but_sales_does_not(login, warehouse_user, sales_user):
+    # Shipping itself happens on fulfillment's packing screens (fulfillment/tests).
     order = services.order_verify(actor=None, order=services.order_submit(actor=None, order=make_order()))
-    order = services.order_release_to_fulfillment(actor=None, order=order)
 
-    assert login(sales_user).post(reverse("orders:order_action", args=[order.number, "ship"])).status_code == 403
-    login(warehouse_user).post(reverse("orders:order_action", args=[order.number, "ship"]))
+    assert login(sales_user).post(reverse("orders:order_action", args=[order.number, "release"])).status_code == 403
+    login(warehouse_user).post(reverse("orders:order_action", args=[order.number, "release"]))
 
     order.refresh_from_db()
-    assert order.status == OrderStatus.SHIPPED
+    assert order.status == OrderStatus.IN_FULFILLMENT
 
 
 def test_finance_may_hold_a_customer_and_sales_may_not(login, finance_user, sales_user):

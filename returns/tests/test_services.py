@@ -96,7 +96,7 @@ def test_the_full_staff_path_request_approve_receive_inspect_refund(
     approval = next(m for m in mail.outbox if "approved" in m.subject)
     assert approval.attachments[0][0] == f"{rma.number}-label.pdf"
     assert approval.attachments[0][1][:4] == b"%PDF"
-    assert OrderEvent.objects.filter(order=order, type=OrderEventType.EMAIL_SENT).count() == 4
+    assert OrderEvent.objects.filter(order=order, type=OrderEventType.EMAIL_SENT, data__rma=rma.number).count() == 4
 
 
 def test_a_refund_of_an_invoiced_order_issues_a_credit_note(delivered_order, run_on_commit):

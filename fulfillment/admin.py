@@ -1,0 +1,116 @@
+from django.contrib import admin
+
+from fulfillment.models import (
+    Carrier,
+    Notification,
+    Package,
+    ServiceLevel,
+    Shipment,
+    ShipmentLine,
+    ShippingRate,
+    TrackingEvent,
+    Wave,
+)
+
+
+class ServiceLevelInline(admin.TabularInline):
+    model = ServiceLevel
+    extra = 0
+
+
+@admin.register(Carrier)
+class CarrierAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "active"]
+    list_filter = ["active"]
+    search_fields = ["name", "code"]
+    inlines = [ServiceLevelInline]
+
+
+class ShippingRateInline(admin.TabularInline):
+    model = ShippingRate
+    extra = 0
+
+
+@admin.register(ServiceLevel)
+class ServiceLevelAdmin(admin.ModelAdmin):
+    list_display = ["name", "carrier", "code", "transit_days", "active"]
+    list_filter = ["carrier", "active"]
+    search_fields = ["name", "code", "carrier__name"]
+    inlines = [ShippingRateInline]
+
+
+@admin.register(ShippingRate)
+class ShippingRateAdmin(admin.ModelAdmin):
+    list_display = ["service_level", "zone", "max_weight_kg", "price", "currency"]
+    list_filter = ["zone", "service_level__carrier"]
+    list_select_related = ["service_level__carrier"]
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ShipmentLineInline(ReadOnlyInline):
+    model = ShipmentLine
+
+
+class PackageInline(ReadOnlyInline):
+    model = Package
+
+
+class TrackingEventInline(ReadOnlyInline):
+    model = TrackingEvent
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that only services write (state machines, immutable history): look, don't touch."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Shipment)
+class ShipmentAdmin(ReadOnlyAdmin):
+    list_display = ["number", "order", "warehouse", "status", "service_level", "tracking_number", "shipped_at",
+                    "deliver_by_breached"]
+    list_filter = ["status", "warehouse", "carrier", "deliver_by_breached"]
+    list_select_related = ["order", "warehouse", "service_level__carrier"]
+    search_fields = ["number", "order__number", "tracking_number"]
+    inlines = [ShipmentLineInline, PackageInline, TrackingEventInline]
+
+
+@admin.register(TrackingEvent)
+class TrackingEventAdmin(ReadOnlyAdmin):
+    list_display = ["shipment", "status", "occurred_at", "location", "source", "external_id"]
+    list_filter = ["status", "source"]
+    list_select_related = ["shipment"]
+    search_fields = ["shipment__number", "external_id"]
+
+
+@admin.register(Wave)
+class WaveAdmin(ReadOnlyAdmin):
+    list_display = ["number", "warehouse", "created_at", "created_by"]
+    list_filter = ["warehouse"]
+    list_select_related = ["warehouse", "created_by"]
+    search_fields = ["number"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["order", "kind", "reference", "status", "recipient", "attempts", "sent_at"]
+    list_filter = ["kind", "status"]
+    list_select_related = ["order"]
+    search_fields = ["order__number", "recipient", "reference"]

@@ -1,0 +1,544 @@
+"""Fulfillment owns carriers and their service levels and rates, waves (pick lists), packing,
+shipments and their tracking events, delivery, the completion of settled orders, and the
+customer e-mails about an order.
+
+Every write is a function here: keyword-only, with the acting user (None for the system or a
+carrier), inside `transaction.atomic()`. The order itself only moves through
+`orders.services` (release, ship, deliver, complete): shipping a shipment calls
+`order_ship`, which consumes the stock allocations and schedules the payment capture and the
+invoice. Locks: the order row first, then its shipments (fulfillment.locks).
+"""
+
+import logging
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from django_fsm import can_proceed
+
+from fulfillment.enums import (
+    CARRIER_STATUS_TRANSITIONS,
+    ON_THE_WAY_STATUSES,
+    OPEN_SHIPMENT_STATUSES,
+    NotificationKind,
+    NotificationStatus,
+    RateZone,
+    ShipmentStatus,
+    TrackingSource,
+)
+from fulfillment.locks import lock_order_shipments, lock_shipment
+from fulfillment.models import (
+    Notification,
+    Package,
+    ServiceLevel,
+    Shipment,
+    ShipmentLine,
+    ShippingRate,
+    TrackingEvent,
+    Wave,
+)
+from inventory.models import Allocation, Product, Warehouse
+from oms.exceptions import DomainError, TransitionRefused
+from oms.sequences import sequence_next
+from oms.tasks import enqueue_on_commit
+from orders.enums import OrderEventType, OrderStatus
+from orders.locks import lock_order
+from orders.models import Order, OrderLine
+
+logger = logging.getLogger(__name__)
+
+PACKABLE_ORDER_STATUSES = (OrderStatus.IN_FULFILLMENT, OrderStatus.PARTIALLY_SHIPPED)
+RELEASABLE_ORDER_STATUSES = (OrderStatus.CONFIRMED, OrderStatus.IN_FULFILLMENT, OrderStatus.PARTIALLY_SHIPPED)
+
+
+def _user(actor):
+    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+
+
+def _record(order: Order, message: str, *, actor=None, customer_visible: bool = False, **data) -> None:
+    from orders.services import order_event_record
+
+    order_event_record(order=order, type=OrderEventType.SHIPMENT, actor=actor, message=message, data=data,
+                       customer_visible=customer_visible)
+
+
+# -- carriers, rates and the suggested service ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Quote:
+    service_level: ServiceLevel
+    price: Decimal
+    currency: str
+    transit_days: int
+    expected_delivery: date
+    meets_deliver_by: bool
+
+
+def zone_for(*, warehouse: Warehouse, country: str) -> str:
+    return RateZone.DOMESTIC if (country or "").upper() == warehouse.country.upper() else RateZone.INTERNATIONAL
+
+
+def add_working_days(start: date, days: int) -> date:
+    current = start
+    while days > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            days -= 1
+    return current
+
+
+def shipping_quotes(*, order: Order, warehouse: Warehouse, weight_kg: Decimal, ship_date: date | None = None
+                    ) -> list[Quote]:
+    """Every active service that takes a parcel of `weight_kg` to the order's country, cheapest first."""
+    zone = zone_for(warehouse=warehouse, country=order.ship_country)
+    ship_date = ship_date or timezone.localdate()
+    deliver_by = timezone.localtime(order.deliver_by).date() if order.deliver_by else None
+    rates = (ShippingRate.objects.filter(zone=zone, max_weight_kg__gte=weight_kg, service_level__active=True,
+                                         service_level__carrier__active=True)
+             .select_related("service_level__carrier").order_by("service_level_id", "max_weight_kg"))
+    best: dict[int, ShippingRate] = {}
+    for rate in rates:
+        best.setdefault(rate.service_level_id, rate)  # the smallest bracket the parcel fits
+    quotes = []
+    for rate in best.values():
+        level = rate.service_level
+        eta = add_working_days(ship_date, level.transit_days)
+        quotes.append(Quote(service_level=level, price=rate.price, currency=rate.currency,
+                            transit_days=level.transit_days, expected_delivery=eta,
+                            meets_deliver_by=deliver_by is None or eta <= deliver_by))
+    return sorted(quotes, key=lambda q: (q.price, q.transit_days, q.service_level.pk))
+
+
+def suggest_service(quotes: list[Quote]) -> Quote | None:
+    """The cheapest service that meets the promised delivery date; if none can, the fastest."""
+    meeting = [q for q in quotes if q.meets_deliver_by]
+    if meeting:
+        return min(meeting, key=lambda q: (q.price, q.transit_days))
+    return min(quotes, key=lambda q: (q.transit_days, q.price), default=None)
+
+
+# -- waves and pick lists ------------------------------------------------------------------
+
+
+@dataclass
+class WaveOutcome:
+    wave: Wave | None
+    refused: list[str]
+
+
+def wave_create(*, actor, warehouse: Warehouse, orders: list[Order]) -> WaveOutcome:
+    """Release the chosen orders to the warehouse and gather them in one wave (one pick list).
+
+    Each order is released in its own savepoint: one that may not be released yet (a wire
+    or ACH order not paid) is left out with the reason, the others go ahead.
+    """
+    from orders.services import order_release_to_fulfillment
+
+    if not orders:
+        raise DomainError("Choose at least one order for the wave.")
+    refused, accepted = [], []
+    with transaction.atomic():
+        for order in sorted(orders, key=lambda o: o.pk):
+            if order.status not in RELEASABLE_ORDER_STATUSES:
+                refused.append(f"Order {order.number} is {order.get_status_display().lower()}; "
+                               "it cannot be picked.")
+                continue
+            if order.status == OrderStatus.CONFIRMED:
+                try:
+                    with transaction.atomic():
+                        order = order_release_to_fulfillment(actor=actor, order=order)
+                except DomainError as exc:
+                    refused.append(exc.message)
+                    continue
+            accepted.append(order)
+        if not accepted:
+            raise DomainError(" ".join(refused) or "None of these orders can be picked.")
+        wave = Wave.objects.create(number=f"W-{sequence_next(name='wave'):06d}", warehouse=warehouse,
+                                   created_by=_user(actor))
+        wave.orders.set(accepted)
+        for order in accepted:
+            _record(order, f"Added to wave {wave.number} ({warehouse.code}).", actor=actor, wave=wave.number)
+    return WaveOutcome(wave=wave, refused=refused)
+
+
+# -- packing --------------------------------------------------------------------------------
+
+
+def packable_quantities(*, order: Order, warehouse: Warehouse) -> dict[int, int]:
+    """Units of each order line still to pack in this warehouse: allocated there, not yet
+    shipped, and not already in a shipment being packed."""
+    allocated = dict(
+        Allocation.objects.filter(order=order, warehouse=warehouse)
+        .values("order_line_id")
+        .annotate(n=Sum(F("quantity") - F("quantity_consumed") - F("quantity_released")))
+        .values_list("order_line_id", "n")
+    )
+    in_open = defaultdict(int)
+    in_open_here = defaultdict(int)
+    for line_id, warehouse_id, qty in ShipmentLine.objects.filter(
+        shipment__order=order, shipment__status__in=OPEN_SHIPMENT_STATUSES
+    ).values_list("order_line_id", "shipment__warehouse_id", "quantity"):
+        in_open[line_id] += qty
+        if warehouse_id == warehouse.pk:
+            in_open_here[line_id] += qty
+    left = {}
+    for line in OrderLine.objects.filter(order=order).order_by("position", "pk"):
+        unshipped = line.quantity - line.quantity_shipped - in_open[line.pk]
+        here = (allocated.get(line.pk) or 0) - in_open_here[line.pk]
+        left[line.pk] = max(0, min(unshipped, here))
+    return left
+
+
+def shipment_start(*, actor, order: Order, warehouse: Warehouse) -> Shipment:
+    """Open a shipment to pack for this order in this warehouse (the one already open, if any)."""
+    with transaction.atomic():
+        locked = lock_order(order.pk)
+        if locked.status not in PACKABLE_ORDER_STATUSES:
+            raise TransitionRefused(f"Order {locked.number} is {locked.get_status_display().lower()}; "
+                                    "release it to the warehouse before packing.")
+        existing = [s for s in lock_order_shipments(locked.pk)
+                    if s.status == ShipmentStatus.PACKING and s.warehouse_id == warehouse.pk]
+        if existing:
+            return existing[0]
+        if not any(packable_quantities(order=locked, warehouse=warehouse).values()):
+            raise DomainError(f"Nothing of order {locked.number} is left to pack in {warehouse.code}.")
+        shipment = Shipment.objects.create(
+            number=f"SH-{sequence_next(name='shipment'):06d}", order=locked, warehouse=warehouse,
+            created_by=_user(actor))
+        _record(locked, f"Packing of shipment {shipment.number} started in {warehouse.code}.", actor=actor,
+                shipment=shipment.number)
+    return shipment
+
+
+def _ensure_status(shipment: Shipment, *allowed: str, verb: str) -> None:
+    if shipment.status not in allowed:
+        raise TransitionRefused(f"Shipment {shipment.number} is {shipment.get_status_display().lower()}; "
+                                f"it cannot be {verb}.")
+
+
+def shipment_scan(*, actor, shipment: Shipment, code: str, quantity: int = 1) -> ShipmentLine:
+    """Put `quantity` units of the scanned (or typed) barcode or SKU into the shipment.
+
+    Refused, changing nothing, when the item is not on the order or more would be packed
+    than is left to pack in this warehouse.
+    """
+    code = (code or "").strip()
+    if not code:
+        raise DomainError("Scan or type a barcode or SKU.")
+    if quantity is None or quantity < 1:
+        raise DomainError("The quantity must be at least 1.")
+    with transaction.atomic():
+        shipment = lock_shipment(shipment.pk)
+        _ensure_status(shipment, ShipmentStatus.PACKING, verb="changed")
+        product = Product.objects.by_code(code).first()
+        if product is None:
+            raise DomainError(f"Wrong item: no product has the code {code!r}.")
+        lines = [line for line in shipment.order.lines.all() if line.product_id == product.pk]
+        if not lines:
+            raise DomainError(f"Wrong item: {product.sku} ({product.name}) is not part of order "
+                              f"{shipment.order.number}. Put it back.")
+        left = packable_quantities(order=shipment.order, warehouse=shipment.warehouse)
+        line = next((line for line in lines if left.get(line.pk, 0) >= quantity), None)
+        if line is None:
+            remaining = sum(left.get(line.pk, 0) for line in lines)
+            raise DomainError(f"Too many: only {remaining} more of {product.sku} to pack for order "
+                              f"{shipment.order.number}, not {quantity}.")
+        row, created = ShipmentLine.objects.get_or_create(shipment=shipment, order_line=line,
+                                                          defaults={"quantity": quantity})
+        if not created:
+            ShipmentLine.objects.filter(pk=row.pk).update(quantity=F("quantity") + quantity)
+            row.refresh_from_db()
+    return row
+
+
+def shipment_line_remove(*, actor, shipment: Shipment, line_id: int) -> None:
+    """Take a line back out of a shipment that is still being packed."""
+    with transaction.atomic():
+        shipment = lock_shipment(shipment.pk)
+        _ensure_status(shipment, ShipmentStatus.PACKING, verb="changed")
+        ShipmentLine.objects.filter(shipment=shipment, pk=line_id).delete()
+
+
+def package_add(*, actor, shipment: Shipment, weight_kg: Decimal, length_cm: Decimal, width_cm: Decimal,
+                height_cm: Decimal) -> Package:
+    package = Package(shipment=shipment, weight_kg=weight_kg, length_cm=length_cm, width_cm=width_cm,
+                      height_cm=height_cm)
+    package.full_clean(exclude=["shipment"])
+    with transaction.atomic():
+        shipment = lock_shipment(shipment.pk)
+        _ensure_status(shipment, ShipmentStatus.PACKING, verb="changed")
+        package.shipment = shipment
+        package.save()
+    return package
+
+
+def package_remove(*, actor, shipment: Shipment, package_id: int) -> None:
+    with transaction.atomic():
+        shipment = lock_shipment(shipment.pk)
+        _ensure_status(shipment, ShipmentStatus.PACKING, verb="changed")
+        Package.objects.filter(shipment=shipment, pk=package_id).delete()
+
+
+def shipment_pack(*, actor, shipment: Shipment) -> Shipment:
+    """Close the boxes: a packed shipment has its lines and at least one package."""
+    with transaction.atomic():
+        shipment = lock_shipment(shipment.pk)
+        _ensure_status(shipment, ShipmentStatus.PACKING, verb="closed as packed")
+        if not shipment.has_lines():
+            raise DomainError(f"Shipment {shipment.number} is empty: scan its items first.")
+        if not shipment.has_packages():
+            raise DomainError(f"Shipment {shipment.number} has no package: add its weight and size.")
+        shipment.pack()
+        shipment.packed_at = timezone.now()
+        shipment.save(update_fields=["status", "packed_at", "updated_at"])
+        _record(shipment.order, f"Shipment {shipment.number} packed.", actor=actor, shipment=shipment.number,
+                customer_visible=True)
+    return shipment
+
+
+def shipment_reopen(*, actor, shipment: Shipment) -> Shipment:
+    with transaction.atomic():
+        shipment = lock_shipment(shipment.pk)
+        _ensure_status(shipment, ShipmentStatus.PACKED, verb="reopened")
+        shipment.reopen()
+        shipment.save(update_fields=["status", "updated_at"])
+    return shipment
+
+
+def shipment_cancel(*, actor, shipment: Shipment) -> Shipment:
+    """Abandon a shipment that has not left: its items go back to be packed again."""
+    with transaction.atomic():
+        shipment = lock_shipment(shipment.pk)
+        _ensure_status(shipment, *OPEN_SHIPMENT_STATUSES, verb="cancelled")
+        shipment.cancel()
+        shipment.save(update_fields=["status", "updated_at"])
+        _record(shipment.order, f"Shipment {shipment.number} cancelled before it left.", actor=actor,
+                shipment=shipment.number)
+    return shipment
+
+
+def shipment_weight(shipment: Shipment) -> Decimal:
+    return shipment.packages.aggregate(total=Sum("weight_kg"))["total"] or Decimal("0")
+
+
+def new_tracking_number(service_level: ServiceLevel) -> str:
+    return f"{service_level.carrier.code[:4].upper()}{secrets.randbelow(10**12):012d}"
+
+
+def shipment_ship(*, actor, shipment: Shipment, service_level: ServiceLevel, tracking_number: str = "") -> Shipment:
+    """Hand a packed shipment to the carrier: the order ships these quantities (its stock
+    allocations are consumed and the payment is captured after commit), and the customer
+    gets an e-mail with the tracking link."""
+    from orders.services import order_ship
+
+    tracking_number = tracking_number.strip() or new_tracking_number(service_level)
+    with transaction.atomic():
+        shipment = lock_shipment(shipment.pk)
+        _ensure_status(shipment, ShipmentStatus.PACKED, verb="shipped")
+        if not service_level.active or not service_level.carrier.active:
+            raise DomainError(f"{service_level} is not offered any more.")
+        quotes = {q.service_level.pk: q for q in shipping_quotes(
+            order=shipment.order, warehouse=shipment.warehouse, weight_kg=shipment_weight(shipment))}
+        quote = quotes.get(service_level.pk)
+        quantities = dict(shipment.lines.values_list("order_line_id", "quantity"))
+        order_ship(actor=actor, order=shipment.order, quantities=quantities)
+        shipment.ship()
+        shipment.carrier = service_level.carrier
+        shipment.service_level = service_level
+        shipment.tracking_number = tracking_number
+        shipment.shipping_cost = quote.price if quote else None
+        shipment.shipped_at = timezone.now()
+        shipment.expected_delivery = add_working_days(timezone.localdate(), service_level.transit_days)
+        try:
+            with transaction.atomic():
+                shipment.save(update_fields=["status", "carrier", "service_level", "tracking_number",
+                                             "shipping_cost", "shipped_at", "expected_delivery", "updated_at"])
+        except IntegrityError:
+            raise DomainError(f"Tracking number {tracking_number} is already used by another shipment.") from None
+        TrackingEvent.objects.create(shipment=shipment, status=ShipmentStatus.SHIPPED,
+                                     occurred_at=shipment.shipped_at, source=TrackingSource.STAFF,
+                                     description=f"Handed to {service_level}.")
+        _record(shipment.order, f"Shipment {shipment.number} shipped with {service_level}, "
+                                f"tracking number {tracking_number}.",
+                actor=actor, customer_visible=True, shipment=shipment.number, tracking_number=tracking_number)
+        notification_request(order=shipment.order, kind=NotificationKind.ORDER_SHIPPED,
+                             reference=shipment.number)
+    return shipment
+
+
+# -- on the way: tracking events, delivery --------------------------------------------------
+
+
+def shipment_track(*, actor, shipment: Shipment, status: str, occurred_at: datetime | None = None,
+                   location: str = "", description: str = "", source: str = TrackingSource.STAFF,
+                   external_id: str = "") -> TrackingEvent | None:
+    """Record what happened to a shipment on its way and move it on.
+
+    A carrier's event with an id already recorded is a replay: nothing changes and None is
+    returned. A carrier event the shipment cannot follow (late or out of order) is recorded
+    without moving the shipment; staff get a refusal instead.
+    """
+    if status not in CARRIER_STATUS_TRANSITIONS:
+        raise DomainError(f"Unknown tracking status {status!r}.")
+    occurred_at = occurred_at or timezone.now()
+    try:
+        with transaction.atomic():
+            return _shipment_track_locked(actor=actor, shipment=shipment, status=status, occurred_at=occurred_at,
+                                          location=location, description=description, source=source,
+                                          external_id=external_id)
+    except IntegrityError:
+        # Two copies of one carrier event raced: the unique event id let exactly one through.
+        if external_id and TrackingEvent.objects.filter(external_id=external_id).exists():
+            return None
+        raise
+
+
+def _shipment_track_locked(*, actor, shipment, status, occurred_at, location, description, source, external_id):
+    shipment = lock_shipment(shipment.pk)
+    if external_id and TrackingEvent.objects.filter(external_id=external_id).exists():
+        return None
+    name = CARRIER_STATUS_TRANSITIONS[status]
+    method = getattr(shipment, name)
+    moves = can_proceed(method)
+    if not moves and source == TrackingSource.STAFF:
+        raise TransitionRefused(f"Shipment {shipment.number} is {shipment.get_status_display().lower()}; "
+                                f"it cannot become {ShipmentStatus(status).label.lower()}.")
+    event = TrackingEvent.objects.create(shipment=shipment, status=status, occurred_at=occurred_at,
+                                         location=location[:200], description=description[:300], source=source,
+                                         external_id=external_id)
+    if not moves:
+        logger.info("Shipment %s (%s) ignored carrier status %s", shipment.number, shipment.status, status)
+        return event
+    method()
+    fields = ["status", "updated_at"]
+    order = shipment.order
+    if order.deliver_by and occurred_at > order.deliver_by and not shipment.deliver_by_breached:
+        shipment.deliver_by_breached = True
+        fields.append("deliver_by_breached")
+    if status == ShipmentStatus.DELIVERED:
+        shipment.delivered_at = occurred_at
+        fields.append("delivered_at")
+    shipment.save(update_fields=fields)
+    label = ShipmentStatus(status).label
+    _record(order, f"Shipment {shipment.number}: {label.lower()}" + (f" ({location})" if location else "") + ".",
+            actor=actor, customer_visible=True, shipment=shipment.number, status=status, source=source,
+            late=shipment.deliver_by_breached)
+    if status == ShipmentStatus.DELIVERED:
+        _deliver_order_if_all_delivered(actor=actor, order=order)
+    return event
+
+
+def _deliver_order_if_all_delivered(*, actor, order: Order) -> None:
+    from orders.services import order_deliver
+
+    order = lock_order(order.pk)
+    if order.status != OrderStatus.SHIPPED:
+        return  # more to ship: the order is delivered with its last shipment
+    statuses = {s.status for s in lock_order_shipments(order.pk)} - {ShipmentStatus.CANCELLED}
+    if statuses == {ShipmentStatus.DELIVERED}:
+        order_deliver(actor=actor, order=order)
+        from fulfillment.tasks import order_complete_if_settled_task
+
+        enqueue_on_commit(order_complete_if_settled_task, order_id=order.pk)
+
+
+def shipment_mark_delivered(*, actor, shipment: Shipment, note: str = "") -> Shipment:
+    shipment_track(actor=actor, shipment=shipment, status=ShipmentStatus.DELIVERED,
+                   description=note or "Delivery confirmed by staff.", source=TrackingSource.STAFF)
+    return Shipment.objects.get(pk=shipment.pk)
+
+
+def shipments_flag_late(*, now: datetime | None = None) -> int:
+    """Shipments still on the way after their order's promised delivery time are flagged
+    (delivery events flag late arrivals themselves); returns how many were flagged now."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        return Shipment.objects.filter(status__in=ON_THE_WAY_STATUSES, deliver_by_breached=False,
+                                       order__deliver_by__lt=now).update(deliver_by_breached=True,
+                                                                         updated_at=now)
+
+
+# -- completion -----------------------------------------------------------------------------
+
+
+def order_complete_if_settled(*, order_id: int) -> bool:
+    """A delivered order that is invoiced and paid is completed; True if it was now."""
+    from fulfillment.selectors import order_is_settled
+    from orders.services import order_complete
+
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None or order.status != OrderStatus.DELIVERED or not order_is_settled(order):
+        return False
+    try:
+        order_complete(actor=None, order=order)
+    except TransitionRefused:
+        return False  # completed (or changed) by someone else meanwhile
+    return True
+
+
+# -- customer e-mails -----------------------------------------------------------------------
+
+
+def notification_request(*, order: Order, kind: str, reference: str = "", actor=None) -> Notification:
+    """Ask for the customer e-mail about one event; it is sent once, after commit, however
+    often this is asked (the row is unique per order, kind and reference)."""
+    from fulfillment.tasks import notification_send_task
+
+    with transaction.atomic():
+        notification, _ = Notification.objects.get_or_create(
+            order=order, kind=kind, reference=reference[:100],
+            defaults={"recipient": order.customer.email, "created_by": _user(actor)})
+        if notification.status != NotificationStatus.SENT:
+            enqueue_on_commit(notification_send_task, notification_id=notification.pk)
+    return notification
+
+
+def notification_resend(*, actor, notification: Notification) -> Notification:
+    """Staff send the same e-mail again: a new row, so the first stays on record."""
+    count = Notification.objects.filter(order=notification.order, kind=notification.kind,
+                                        reference__startswith=f"{notification.reference}#resend").count()
+    return notification_request(order=notification.order, kind=notification.kind, actor=actor,
+                                reference=f"{notification.reference}#resend{count + 1}")
+
+
+def notification_send(*, notification_id: int) -> bool:
+    """Send one e-mail, at most once: the row is claimed before sending. False when it was
+    already sent (or is being sent by another worker). Failures leave it to the retry."""
+    from fulfillment.notifications import render_notification
+    from oms.notifications import send_mail_message
+    from orders.services import order_event_record
+
+    claimed = Notification.objects.filter(
+        pk=notification_id, status__in=[NotificationStatus.PENDING, NotificationStatus.FAILED]
+    ).update(status=NotificationStatus.SENDING, attempts=F("attempts") + 1)
+    if not claimed:
+        return False
+    notification = Notification.objects.select_related("order__customer").get(pk=notification_id)
+    try:
+        message = render_notification(notification)
+        send_mail_message(message)
+    except Exception as exc:
+        Notification.objects.filter(pk=notification_id).update(status=NotificationStatus.FAILED,
+                                                                last_error=str(exc)[:2000])
+        raise
+    with transaction.atomic():
+        Notification.objects.filter(pk=notification_id).update(
+            status=NotificationStatus.SENT, sent_at=timezone.now(), subject=message.subject[:200],
+            recipient=", ".join(message.to)[:254], last_error="")
+        order_event_record(order=notification.order, type=OrderEventType.EMAIL_SENT, actor=None,
+                           message=f"E-mail sent to the customer: {message.subject}",
+                           data={"kind": notification.kind, "reference": notification.reference,
+                                 "notification": notification.pk})
+    return True
+
+
+def validation_messages(exc: ValidationError) -> str:
+    return " ".join(m for messages in exc.message_dict.values() for m in messages) if hasattr(
+        exc, "message_dict") else " ".join(exc.messages)

@@ -1,0 +1,432 @@
+"""Warehouse screens (queue, waves and pick lists, packing, shipments), the carrier webhook,
+and the customer's tracking page (no login)."""
+
+import hashlib
+import hmac
+import json
+from datetime import timezone as dt_timezone
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from fulfillment import documents, selectors, services
+from fulfillment.enums import CARRIER_STATUS_TRANSITIONS, ShipmentStatus, TrackingSource
+from fulfillment.forms import (
+    PackageForm,
+    ScanForm,
+    ShipForm,
+    StartPackingForm,
+    TrackingEventForm,
+    TrackingLookupForm,
+    WarehouseChoiceForm,
+)
+from fulfillment.models import Notification, Shipment, Wave
+from inventory.models import Warehouse
+from oms.exceptions import DomainError
+from orders.models import Order
+
+PAGE_SIZE = 50
+DEV_CARRIER_WEBHOOK_SECRET = "dev-carrier-webhook-secret"
+
+
+def _staff(permission: str):
+    def decorator(view):
+        return login_required(permission_required(permission, raise_exception=True)(view))
+
+    return decorator
+
+
+def _form_errors(form) -> str:
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+def _pdf(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+def _selected_orders(request) -> list[Order]:
+    numbers = [n for n in request.POST.getlist("orders") if n]
+    return list(Order.objects.filter(number__in=numbers).select_related("customer").order_by("pk"))
+
+
+# -- queue and waves ------------------------------------------------------------------------
+
+
+@_staff("fulfillment.view_shipment")
+def queue(request: HttpRequest) -> HttpResponse:
+    form = WarehouseChoiceForm(request.GET or None)
+    warehouse = form.cleaned_data.get("warehouse") if form.is_valid() else None
+    page = Paginator(selectors.fulfillment_queue(warehouse=warehouse), PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    return render(request, "fulfillment/queue.html", {
+        "form": form, "page": page, "warehouse": warehouse, "now": now,
+        "rows": [(order, selectors.is_late(order, now)) for order in page],
+        "warehouses": Warehouse.objects.filter(active=True),
+    })
+
+
+@require_POST
+@_staff("fulfillment.add_wave")
+def wave_create(request: HttpRequest) -> HttpResponse:
+    warehouse = Warehouse.objects.filter(pk=request.POST.get("warehouse") or 0, active=True).first()
+    if warehouse is None:
+        messages.error(request, "Choose the warehouse the wave is picked in.")
+        return redirect("fulfillment:queue")
+    try:
+        outcome = services.wave_create(actor=request.user, warehouse=warehouse, orders=_selected_orders(request))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("fulfillment:queue")
+    for message in outcome.refused:
+        messages.warning(request, message)
+    messages.success(request, f"Wave {outcome.wave.number} created with {outcome.wave.orders.count()} order(s).")
+    return redirect(outcome.wave)
+
+
+@require_POST
+@_staff("fulfillment.view_shipment")
+def packing_slips_bulk(request: HttpRequest) -> HttpResponse:
+    """Packing slips of the selected orders, one PDF (what is still to ship of each)."""
+    orders = _selected_orders(request)
+    if not orders:
+        messages.error(request, "Choose at least one order.")
+        return redirect("fulfillment:queue")
+    slips = [{"order": order, "shipment": None,
+              "lines": [(line, line.quantity_unshipped) for line in order.lines.all() if line.quantity_unshipped]}
+             for order in orders]
+    return _pdf(documents.packing_slips_pdf(slips=slips), "packing-slips.pdf")
+
+
+@_staff("fulfillment.view_wave")
+def wave_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.waves_for_list(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "fulfillment/wave_list.html", {"page": page})
+
+
+@_staff("fulfillment.view_wave")
+def wave_detail(request: HttpRequest, number: str) -> HttpResponse:
+    try:
+        wave = selectors.wave_detail(number)
+    except Wave.DoesNotExist:
+        raise Http404("No such wave") from None
+    orders = list(wave.orders.all())
+    return render(request, "fulfillment/wave_detail.html", {
+        "wave": wave, "orders": orders, "rows": selectors.pick_list(warehouse=wave.warehouse, orders=orders)})
+
+
+@_staff("fulfillment.view_wave")
+def wave_pick_list_pdf(request: HttpRequest) -> HttpResponse:
+    """Pick lists of one or more waves (?wave=W-1&wave=W-2) as one PDF."""
+    waves = [selectors.wave_detail(number) for number in request.GET.getlist("wave")
+             if Wave.objects.filter(number=number).exists()]
+    if not waves:
+        raise Http404("No such wave")
+    pages = [(wave, selectors.pick_list(warehouse=wave.warehouse, orders=list(wave.orders.all()))) for wave in waves]
+    name = waves[0].number if len(waves) == 1 else "pick-lists"
+    return _pdf(documents.pick_list_pdf(waves=pages), f"{name}.pdf")
+
+
+# -- packing and shipments ------------------------------------------------------------------
+
+
+@_staff("fulfillment.pack_shipment")
+def order_pack(request: HttpRequest, number: str) -> HttpResponse:
+    """Where packing an order starts: the warehouses that hold its stock, its open shipments."""
+    order = get_object_or_404(Order.objects.select_related("customer"), number=number)
+    if request.method == "POST":
+        form = StartPackingForm(request.POST)
+        if form.is_valid():
+            try:
+                shipment = services.shipment_start(actor=request.user, order=order,
+                                                   warehouse=form.cleaned_data["warehouse"])
+            except DomainError as exc:
+                messages.error(request, exc.message)
+                return redirect("fulfillment:order_pack", number=order.number)
+            return redirect(shipment)
+        messages.error(request, _form_errors(form))
+    warehouses = []
+    for warehouse in Warehouse.objects.filter(active=True, allocations__order=order).distinct():
+        left = sum(services.packable_quantities(order=order, warehouse=warehouse).values())
+        warehouses.append((warehouse, left))
+    return render(request, "fulfillment/order_pack.html", {
+        "order": order, "warehouses": warehouses, "shipments": selectors.order_shipments(order)})
+
+
+def _shipment_context(shipment: Shipment) -> dict:
+    context = {"shipment": shipment, "order": shipment.order}
+    if shipment.status == ShipmentStatus.PACKING:
+        left = services.packable_quantities(order=shipment.order, warehouse=shipment.warehouse)
+        context.update(scan_form=ScanForm(), package_form=PackageForm(),
+                       rows=selectors.packing_lines(order=shipment.order, shipment=shipment, left=left))
+    if shipment.status == ShipmentStatus.PACKED:
+        quotes = services.shipping_quotes(order=shipment.order, warehouse=shipment.warehouse,
+                                          weight_kg=services.shipment_weight(shipment))
+        suggested = services.suggest_service(quotes)
+        context.update(quotes=quotes, suggested=suggested,
+                       ship_form=ShipForm(initial={"service_level": suggested.service_level.pk if suggested else None}))
+    if shipment.status not in (ShipmentStatus.PACKING, ShipmentStatus.PACKED, ShipmentStatus.CANCELLED):
+        context["track_form"] = TrackingEventForm()
+    return context
+
+
+@_staff("fulfillment.view_shipment")
+def shipment_detail(request: HttpRequest, number: str) -> HttpResponse:
+    try:
+        shipment = selectors.shipment_detail(number)
+    except Shipment.DoesNotExist:
+        raise Http404("No such shipment") from None
+    return render(request, "fulfillment/shipment_detail.html", _shipment_context(shipment))
+
+
+@require_POST
+@_staff("fulfillment.pack_shipment")
+def shipment_scan(request: HttpRequest, number: str) -> HttpResponse:
+    """A scan at the packing bench; refused on the spot (htmx swaps the packing table)."""
+    shipment = get_object_or_404(Shipment, number=number)
+    form = ScanForm(request.POST)
+    error, done = "", ""
+    if form.is_valid():
+        try:
+            row = services.shipment_scan(actor=request.user, shipment=shipment, code=form.cleaned_data["code"],
+                                         quantity=form.cleaned_data["quantity"])
+            done = f"Packed {form.cleaned_data['quantity']} × {row.order_line.sku}."
+        except DomainError as exc:
+            error = exc.message
+    else:
+        error = _form_errors(form)
+    if request.htmx:
+        shipment = selectors.shipment_detail(number)
+        context = _shipment_context(shipment)
+        context.update(scan_error=error, scan_done=done)
+        return render(request, "fulfillment/partials/packing_bench.html", context)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, done)
+    return redirect(shipment)
+
+
+def _shipment_action(request, number: str, run, done: str, form_class=None) -> HttpResponse:
+    shipment = get_object_or_404(Shipment, number=number)
+    data = {}
+    if form_class is not None:
+        form = form_class(request.POST)
+        if not form.is_valid():
+            messages.error(request, _form_errors(form))
+            return redirect(shipment)
+        data = form.cleaned_data
+    try:
+        run(shipment, data)
+    except ValidationError as exc:
+        messages.error(request, services.validation_messages(exc))
+        return redirect(shipment)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(shipment)
+    messages.success(request, done.format(number=shipment.number))
+    return redirect(shipment)
+
+
+@require_POST
+@_staff("fulfillment.pack_shipment")
+def shipment_line_remove(request: HttpRequest, number: str, line_id: int) -> HttpResponse:
+    return _shipment_action(request, number, lambda s, d: services.shipment_line_remove(
+        actor=request.user, shipment=s, line_id=line_id), "Line taken out of {number}.")
+
+
+@require_POST
+@_staff("fulfillment.pack_shipment")
+def package_add(request: HttpRequest, number: str) -> HttpResponse:
+    return _shipment_action(request, number, lambda s, d: services.package_add(actor=request.user, shipment=s, **d),
+                            "Package added to {number}.", PackageForm)
+
+
+@require_POST
+@_staff("fulfillment.pack_shipment")
+def package_remove(request: HttpRequest, number: str, package_id: int) -> HttpResponse:
+    return _shipment_action(request, number, lambda s, d: services.package_remove(
+        actor=request.user, shipment=s, package_id=package_id), "Package removed from {number}.")
+
+
+@require_POST
+@_staff("fulfillment.pack_shipment")
+def shipment_pack(request: HttpRequest, number: str) -> HttpResponse:
+    return _shipment_action(request, number, lambda s, d: services.shipment_pack(actor=request.user, shipment=s),
+                            "Shipment {number} packed.")
+
+
+@require_POST
+@_staff("fulfillment.pack_shipment")
+def shipment_reopen(request: HttpRequest, number: str) -> HttpResponse:
+    return _shipment_action(request, number, lambda s, d: services.shipment_reopen(actor=request.user, shipment=s),
+                            "Shipment {number} reopened for packing.")
+
+
+@require_POST
+@_staff("fulfillment.pack_shipment")
+def shipment_cancel(request: HttpRequest, number: str) -> HttpResponse:
+    return _shipment_action(request, number, lambda s, d: services.shipment_cancel(actor=request.user, shipment=s),
+                            "Shipment {number} cancelled.")
+
+
+@require_POST
+@_staff("fulfillment.ship_shipment")
+def shipment_ship(request: HttpRequest, number: str) -> HttpResponse:
+    return _shipment_action(request, number, lambda s, d: services.shipment_ship(
+        actor=request.user, shipment=s, service_level=d["service_level"], tracking_number=d["tracking_number"]),
+        "Shipment {number} shipped.", ShipForm)
+
+
+@require_POST
+@_staff("fulfillment.deliver_shipment")
+def shipment_track(request: HttpRequest, number: str) -> HttpResponse:
+    return _shipment_action(request, number, lambda s, d: services.shipment_track(
+        actor=request.user, shipment=s, status=d["status"], location=d["location"], description=d["description"]),
+        "Tracking event recorded for {number}.", TrackingEventForm)
+
+
+@require_POST
+@_staff("fulfillment.deliver_shipment")
+def shipment_deliver(request: HttpRequest, number: str) -> HttpResponse:
+    return _shipment_action(request, number, lambda s, d: services.shipment_mark_delivered(
+        actor=request.user, shipment=s), "Shipment {number} marked delivered.")
+
+
+@_staff("fulfillment.view_shipment")
+def shipment_label_pdf(request: HttpRequest, number: str) -> HttpResponse:
+    shipment = get_object_or_404(Shipment.objects.for_list(), number=number)
+    if not shipment.tracking_number:
+        raise Http404("The label is printed once the shipment has its carrier and tracking number.")
+    return _pdf(documents.shipping_label_pdf(shipment), f"label-{shipment.number}.pdf")
+
+
+@_staff("fulfillment.view_shipment")
+def shipment_packing_slip_pdf(request: HttpRequest, number: str) -> HttpResponse:
+    shipment = get_object_or_404(Shipment.objects.for_list(), number=number)
+    slip = {"order": shipment.order, "shipment": shipment,
+            "lines": [(row.order_line, row.quantity) for row in shipment.lines.select_related("order_line")]}
+    return _pdf(documents.packing_slips_pdf(slips=[slip]), f"packing-slip-{shipment.number}.pdf")
+
+
+@_staff("fulfillment.view_shipment")
+def shipment_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    shipments = selectors.shipments_for_list(status=status if status in ShipmentStatus.values else "",
+                                             q=request.GET.get("q", "").strip())
+    page = Paginator(shipments, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "fulfillment/shipment_list.html", {
+        "page": page, "status": status, "statuses": ShipmentStatus.choices, "q": request.GET.get("q", "")})
+
+
+@require_POST
+@_staff("fulfillment.add_notification")
+def notification_resend(request: HttpRequest, pk: int) -> HttpResponse:
+    notification = get_object_or_404(Notification.objects.select_related("order__customer"), pk=pk)
+    services.notification_resend(actor=request.user, notification=notification)
+    messages.success(request, f"The e-mail \u201c{notification.get_kind_display()}\u201d is sent again.")
+    return redirect(notification.order)
+
+
+# -- the carrier's webhook ------------------------------------------------------------------
+
+
+@csrf_exempt
+@require_POST
+def carrier_webhook(request: HttpRequest) -> HttpResponse:
+    """A carrier's tracking event, signed with the shared secret (HMAC-SHA256 of the body).
+
+    JSON: {"event_id", "tracking_number", "status", "occurred_at"?, "location"?, "description"?}.
+    Replays are harmless: an event id already recorded changes nothing.
+    """
+    secret = settings.OMS_CARRIER_WEBHOOK_SECRET
+    if settings.PRODUCTION and (not secret or secret == DEV_CARRIER_WEBHOOK_SECRET):
+        return JsonResponse({"error": "webhooks are not configured (OMS_CARRIER_WEBHOOK_SECRET)"}, status=403)
+    expected = hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, request.headers.get("X-Signature", "")):
+        return JsonResponse({"error": "bad signature"}, status=403)
+    try:
+        notice = json.loads(request.body)
+        event_id, tracking_number, status = (str(notice["event_id"]).strip(), str(notice["tracking_number"]).strip(),
+                                             str(notice["status"]).strip())
+        occurred_at = parse_datetime(str(notice["occurred_at"])) if notice.get("occurred_at") else None
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse({"error": "expected JSON with event_id, tracking_number and status"}, status=400)
+    if not event_id or status not in CARRIER_STATUS_TRANSITIONS:
+        return JsonResponse({"error": f"unknown status {status!r}"}, status=400)
+    if occurred_at is not None and timezone.is_naive(occurred_at):
+        occurred_at = timezone.make_aware(occurred_at, dt_timezone.utc)
+    shipment = Shipment.objects.filter(tracking_number=tracking_number).exclude(tracking_number="").first()
+    if shipment is None:
+        return JsonResponse({"error": "unknown tracking number"}, status=404)
+    event = services.shipment_track(actor=None, shipment=shipment, status=status, occurred_at=occurred_at,
+                                    location=str(notice.get("location", "")),
+                                    description=str(notice.get("description", "")), source=TrackingSource.CARRIER,
+                                    external_id=event_id)
+    shipment.refresh_from_db(fields=["status"])
+    return JsonResponse({"shipment": shipment.number, "status": shipment.status, "duplicate": event is None})
+
+
+# -- the customer's tracking page -----------------------------------------------------------
+
+LOOKUP_REFUSED = "We could not find an order with that number and e-mail address. Check both and try again."
+
+
+def _client_ip(request: HttpRequest) -> str:
+    header = settings.OMS_CLIENT_IP_HEADER
+    if header and request.META.get(header):
+        # The last address is the one our own proxy saw; earlier ones are the client's to forge.
+        return request.META[header].split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def _lookup_allowed(request: HttpRequest) -> bool:
+    """Counts this lookup against the caller's address; False once over the limit (per window)."""
+    key = f"fulfillment:track-lookup:{_client_ip(request)}"
+    window = settings.OMS_TRACKING_LOOKUP_WINDOW
+    cache.add(key, 0, timeout=window)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+        count = 1
+    return count <= settings.OMS_TRACKING_LOOKUP_LIMIT
+
+
+@never_cache
+def track_lookup(request: HttpRequest) -> HttpResponse:
+    form = TrackingLookupForm(request.POST or None)
+    if request.method == "POST":
+        if not _lookup_allowed(request):
+            return render(request, "fulfillment/track_lookup.html", {
+                "form": TrackingLookupForm(), "refused": "Too many attempts. Please wait a few minutes and try again."},
+                status=429)
+        if form.is_valid():
+            order = selectors.tracking_lookup(number=form.cleaned_data["number"], email=form.cleaned_data["email"])
+            if order is not None:
+                return redirect("fulfillment:track_order", token=order.tracking_token)
+        return render(request, "fulfillment/track_lookup.html", {"form": form, "refused": LOOKUP_REFUSED})
+    return render(request, "fulfillment/track_lookup.html", {"form": form})
+
+
+@never_cache
+def track_order(request: HttpRequest, token: str) -> HttpResponse:
+    order = selectors.order_for_tracking(token)
+    if order is None:
+        raise Http404("No such order")
+    response = render(request, "fulfillment/track_order.html", {"page": selectors.tracking_page(order)})
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
