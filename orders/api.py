@@ -6,6 +6,8 @@
 
 import json
 
+from django.core.exceptions import ValidationError
+
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -71,6 +73,9 @@ def order_create(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"errors": problems.errors}, status=400)
     try:
         order, created = services.order_intake(actor=None, channel=client.channel, intake=intake)
+    except ValidationError as exc:
+        return JsonResponse({"errors": exc.message_dict if hasattr(exc, "error_dict") else {"order": exc.messages}},
+                            status=400)
     except DomainError as exc:
         return JsonResponse({"errors": {"order": [exc.message]}}, status=409)
     order = Order.objects.prefetch_related("lines").get(pk=order.pk)

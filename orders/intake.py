@@ -16,7 +16,7 @@ from django.core.validators import validate_email
 
 from inventory.models import Product
 from orders.enums import Channel, Priority
-from orders.models import ADDRESS_FIELDS, REQUIRED_ADDRESS_FIELDS, AddressSnapshot
+from orders.models import ADDRESS_FIELDS, REQUIRED_ADDRESS_FIELDS, Address, AddressSnapshot
 from orders.services import LineInput
 from payments.enums import PaymentMethod
 
@@ -61,6 +61,9 @@ def _text(data: dict, key: str, problems: Problems, where: str, *, required=Fals
         problems.add(f"{where}{key}", "must be a string")
         return ""
     value = str(value).strip()
+    if "\x00" in value:
+        problems.add(f"{where}{key}", "contains a NUL character")
+        return ""
     if required and not value:
         problems.add(f"{where}{key}", "is required")
     if len(value) > max_length:
@@ -78,6 +81,9 @@ def _decimal(value, where: str, problems: Problems, *, default="0") -> Decimal:
         return Decimal(default)
     if not amount.is_finite() or amount < 0:
         problems.add(where, "must be zero or more")
+        return Decimal(default)
+    if amount > Decimal("999999999.99") or amount != amount.quantize(Decimal("0.01")):
+        problems.add(where, "must have at most 2 decimals and be below one billion")
         return Decimal(default)
     return amount
 
@@ -97,7 +103,8 @@ def _address(data, where: str, problems: Problems, *, required: bool) -> Address
     if not isinstance(data, dict):
         problems.add(where, "must be an object with name, line1, city, postal_code, country")
         return None
-    values = {f: _text(data, f, problems, f"{where}.", required=f in REQUIRED_ADDRESS_FIELDS) for f in ADDRESS_FIELDS}
+    values = {f: _text(data, f, problems, f"{where}.", required=f in REQUIRED_ADDRESS_FIELDS,
+                       max_length=Address._meta.get_field(f).max_length) for f in ADDRESS_FIELDS}
     country = values["country"].upper()
     if country and (len(country) != 2 or not country.isalpha()):
         problems.add(f"{where}.country", "must be a two-letter country code")
@@ -151,7 +158,7 @@ def parse_intake_json(payload) -> tuple[IntakeOrder | None, Problems]:
     if not isinstance(customer, dict):
         problems.add("customer", "must be an object with email and name")
         customer = {}
-    email = _text(customer, "email", problems, "customer.", required=True).lower()
+    email = _text(customer, "email", problems, "customer.", required=True, max_length=254).lower()
     if email:
         try:
             validate_email(email)
@@ -162,7 +169,7 @@ def parse_intake_json(payload) -> tuple[IntakeOrder | None, Problems]:
     order = IntakeOrder(
         external_reference=reference,
         customer_email=email,
-        customer_name=_text(customer, "name", problems, "customer.", required=True),
+        customer_name=_text(customer, "name", problems, "customer.", required=True, max_length=200),
         customer_phone=_text(customer, "phone", problems, "customer.", max_length=40),
         customer_company=_text(customer, "company", problems, "customer."),
         shipping_address=_address(payload.get("shipping_address"), "shipping_address", problems, required=True),
@@ -195,13 +202,22 @@ def parse_intake_csv(text: str) -> tuple[list[IntakeOrder], Problems]:
     Every row is checked before anything is imported: a file with any bad row imports nothing.
     """
     problems = Problems()
+    if "\x00" in text:
+        problems.add("file", "contains NUL characters: is it really a CSV text file?")
+        return [], problems
     reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in CSV_REQUIRED if c not in (reader.fieldnames or [])]
+    try:
+        fieldnames = reader.fieldnames or []
+        rows = list(reader)
+    except csv.Error as exc:
+        problems.add("file", f"is not readable as CSV ({exc})")
+        return [], problems
+    missing = [c for c in CSV_REQUIRED if c not in fieldnames]
     if missing:
         problems.add("header", f"missing columns: {', '.join(missing)}")
         return [], problems
     grouped: dict[str, dict] = {}
-    for row_number, row in enumerate(reader, start=2):
+    for row_number, row in enumerate(rows, start=2):
         if row_number - 1 > MAX_CSV_ROWS:
             problems.add("file", f"at most {MAX_CSV_ROWS} rows per file")
             break
@@ -219,7 +235,7 @@ def parse_intake_csv(text: str) -> tuple[list[IntakeOrder], Problems]:
             "lines": [],
         })
         entry["rows"].append(row_number)
-        entry["lines"].append({"sku": row.get("sku"), "quantity": int(quantity) if quantity.isdigit() else quantity,
+        entry["lines"].append({"sku": row.get("sku"), "quantity": int(quantity) if quantity.isdecimal() and quantity.isascii() else quantity,
                                "unit_price": (row.get("unit_price") or "").strip()})
     orders = []
     for reference, entry in grouped.items():

@@ -23,7 +23,7 @@ def order_search(*, term: str) -> Q:
     """
     term = term.strip()
     numbers = {term.upper()}
-    if term.isdigit():
+    if term.isdecimal() and term.isascii():
         numbers.add(f"SO-{int(term):06d}")
     customers = Customer.objects.filter(Q(email__istartswith=term) | Q(name__icontains=term))
     customer_ids = list(customers.values_list("pk", flat=True)[:SEARCH_FANOUT])

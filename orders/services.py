@@ -206,6 +206,10 @@ class LineInput:
     discount: Decimal = ZERO
 
 
+# The money columns hold 14 digits with 2 decimals: refuse, clearly, what could not be stored.
+MAX_ORDER_AMOUNT = Decimal("999999999.99")
+
+
 def _validate_order_input(*, currency: str, lines: list[LineInput], shipping_total: Decimal) -> None:
     errors: dict[str, list[str]] = {}
     try:
@@ -223,8 +227,13 @@ def _validate_order_input(*, currency: str, lines: list[LineInput], shipping_tot
             errors.setdefault("lines", []).append(f"Line {index}: the price cannot be negative.")
         if line.discount is not None and line.discount < 0:
             errors.setdefault("lines", []).append(f"Line {index}: the discount cannot be negative.")
+        price = line.product.unit_price if line.unit_price is None else line.unit_price
+        if line.quantity and price is not None and price * line.quantity > MAX_ORDER_AMOUNT:
+            errors.setdefault("lines", []).append(f"Line {index}: the amount is larger than an order can hold.")
     if shipping_total is not None and shipping_total < 0:
         errors.setdefault("shipping_total", []).append("Shipping cannot be negative.")
+    if shipping_total is not None and shipping_total > MAX_ORDER_AMOUNT:
+        errors.setdefault("shipping_total", []).append("Shipping is larger than an order can hold.")
     if errors:
         raise ValidationError(errors)
 
@@ -243,7 +252,7 @@ def _build_lines(order: Order, lines: list[LineInput]) -> list[OrderLine]:
                 unit_price=unit_price, quantity=line.quantity, discount=line.discount or ZERO, tax_rate=rate,
                 currency=order.currency,
             )
-        except ValueError as exc:
+        except (ValueError, ArithmeticError) as exc:
             raise ValidationError({"lines": [f"Line {position}: {exc}"]}) from exc
         amounts.append(amount)
         built.append(

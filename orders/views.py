@@ -311,15 +311,22 @@ def product_lookup(request: HttpRequest) -> HttpResponse:
 @permission_required("orders.add_order", raise_exception=True)
 def order_import(request: HttpRequest) -> HttpResponse:
     """CSV import: every row is checked first; a file with any problem imports nothing."""
-    from orders.intake import CSV_COLUMNS, parse_intake_csv
+    from orders.intake import CSV_COLUMNS, Problems, parse_intake_csv
 
     form = order_forms.OrderImportForm(request.POST or None, request.FILES or None)
     problems = None
     if request.method == "POST" and form.is_valid():
         intakes, problems = parse_intake_csv(form.cleaned_data["file"])
         if not problems:
-            created, skipped = services.orders_import(actor=request.user, channel=form.cleaned_data["channel"],
-                                                      intakes=intakes)
+            try:
+                created, skipped = services.orders_import(actor=request.user, channel=form.cleaned_data["channel"],
+                                                          intakes=intakes)
+            except ValidationError as exc:  # a rule only the services know (e.g. a discount above the price)
+                problems = Problems()
+                for message in exc.messages:
+                    problems.add("file", message)
+                return render(request, "orders/order_import.html", {
+                    "form": form, "problems": problems, "columns": CSV_COLUMNS}, status=400)
             messages.success(request, f"Imported {len(created)} orders"
                              + (f"; {len(skipped)} were already there and were left alone." if skipped else "."))
             return redirect("orders:order_list")

@@ -188,3 +188,36 @@ def test_the_management_command_prints_a_working_key(client):
     response = client.post(reverse("api_order_create"), data=json.dumps(payload()),
                            content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}")
     assert response.status_code == 201
+
+
+@pytest.mark.parametrize("change,where", [
+    ({"lines": [{"sku": "CHAIR-1", "quantity": 1, "discount": "1000"}]}, "lines"),
+    ({"lines": [{"sku": "CHAIR-1", "quantity": 1, "unit_price": "1e30"}]}, "lines[0].unit_price"),
+    ({"lines": [{"sku": "CHAIR-1", "quantity": 1, "unit_price": "10.001"}]}, "lines[0].unit_price"),
+    ({"shipping_address": {"name": "A", "line1": "1", "city": "X", "postal_code": "9" * 30, "country": "GB"}},
+     "shipping_address.postal_code"),
+    ({"customer": {"email": "a@example.com", "name": "A\x00B"}}, "customer.name"),
+    ({"lines": [{"sku": "CHAIR-1", "quantity": 100000, "unit_price": "999999.00"}]}, "lines"),
+])
+def test_input_the_database_could_not_hold_is_a_400_not_a_500(api, change, where):
+    response = api(payload(**change))
+
+    assert response.status_code == 400, response.content
+    assert where in response.json()["errors"]
+    assert Order.objects.count() == 0 and Customer.objects.count() == 0
+
+
+@pytest.mark.parametrize("text,message", [
+    ("external_reference,sku\n" + "x" * 200000 + ",1\n", "not readable as CSV"),
+    (CSV_HEADER + "MP-1,a@example.com,A,A,1,,L,,N1,GB,,CHAIR-1,²,,,,,\n", "quantity"),
+    (CSV_HEADER + "MP-1,a@example.com,A,A,1,,L,,N1,GB,,CHAIR-1,1,,,,,\x00\n", "NUL"),
+])
+def test_odd_files_are_refused_with_a_reason(login, sales_user, text, message):
+    response = upload(login(sales_user), text)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert Order.objects.count() == 0
+
+
+def test_a_search_for_unicode_digits_finds_nothing_and_does_not_fail(login, sales_user):
+    assert login(sales_user).get(reverse("orders:order_list"), {"q": "²"}).status_code == 200
