@@ -72,7 +72,8 @@ def order_create(request: HttpRequest) -> JsonResponse:
     if problems:
         return JsonResponse({"errors": problems.errors}, status=400)
     try:
-        order, created = services.order_intake(actor=None, channel=client.channel, intake=intake)
+        order, created = services.order_intake(actor=None, channel=client.channel, intake=intake,
+                                                api_client=client)
     except ValidationError as exc:
         return JsonResponse({"errors": exc.message_dict if hasattr(exc, "error_dict") else {"order": exc.messages}},
                             status=400)
@@ -87,7 +88,7 @@ def order_status(request: HttpRequest, number: str) -> JsonResponse:
     client = _client(request)
     if client is None:
         return _unauthorized()
-    order = Order.objects.prefetch_related("lines").filter(number=number, channel=client.channel).first()
+    order = Order.objects.prefetch_related("lines").filter(number=number, api_client=client).first()
     if order is None:
-        return JsonResponse({"error": "No such order on this channel."}, status=404)
+        return JsonResponse({"error": "No such order from this client."}, status=404)
     return JsonResponse(order_json(order))

@@ -178,6 +178,10 @@ class Order(ConcurrentTransitionMixin, models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    api_client = models.ForeignKey(
+        "orders.ApiClient", null=True, blank=True, on_delete=models.PROTECT, related_name="orders",
+        help_text="The web shop or marketplace that posted the order, for intake API orders.",
+    )
 
     objects = OrderQuerySet.as_manager()
 
@@ -192,9 +196,16 @@ class Order(ConcurrentTransitionMixin, models.Model):
                          condition=~Q(external_reference="")),
         ]
         constraints = [
+            # An API client's references are its own (two marketplaces may both send "1001");
+            # orders from a file or staff are unique per channel.
+            models.UniqueConstraint(
+                fields=["api_client", "external_reference"],
+                condition=~Q(external_reference="") & Q(api_client__isnull=False),
+                name="order_unique_client_reference",
+            ),
             models.UniqueConstraint(
                 fields=["channel", "external_reference"],
-                condition=~Q(external_reference=""),
+                condition=~Q(external_reference="") & Q(api_client__isnull=True),
                 name="order_unique_external_reference",
             ),
         ]

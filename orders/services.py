@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, IntegerField, Prefetch, Value, When, prefetch_related_objects
+from django.db.models import Case, F, IntegerField, Prefetch, Q, Value, When, prefetch_related_objects
 from django.utils import timezone
 from django_fsm import can_proceed, has_transition_perm
 
@@ -289,6 +289,7 @@ def order_create(
     customer_note: str = "",
     internal_note: str = "",
     external_reference: str = "",
+    api_client: ApiClient | None = None,
     submit: bool = False,
 ) -> Order:
     """Capture an order as a draft (or submit it at once); totals come from the lines."""
@@ -298,7 +299,7 @@ def order_create(
         order = Order(
             customer=customer, channel=channel, priority=priority, payment_method=payment_method,
             currency=currency, shipping_total=shipping_total or ZERO, customer_note=customer_note,
-            internal_note=internal_note, external_reference=external_reference,
+            internal_note=internal_note, external_reference=external_reference, api_client=api_client,
             created_by=actor if actor is not None and actor.is_authenticated else None,
         )
         order.set_shipping_address(shipping_address)
@@ -658,18 +659,23 @@ def address_snapshot_from(data: dict, prefix: str = "") -> AddressSnapshot:
 # -- intake from other channels -------------------------------------------------------
 
 
-def order_intake(*, actor, channel: str, intake: "IntakeOrder") -> tuple[Order, bool]:
+def order_intake(*, actor, channel: str, intake: "IntakeOrder", api_client: ApiClient | None = None,
+                 ) -> tuple[Order, bool]:
     """Create and submit an order from a web shop, marketplace or file; (order, created).
 
-    Idempotent per channel and external reference: a replay returns the order made the first
-    time, also when two copies of the same request race (the unique constraint decides).
+    Idempotent per API client (or, for files, per channel) and external reference: a replay
+    returns the order made the first time, also when two copies of the same request race (the
+    unique constraint decides). Outside channels never put an order on account terms.
     """
-    existing = Order.objects.filter(channel=channel, external_reference=intake.external_reference).first()
+    if intake.payment_method == PaymentMethod.TERMS:
+        raise ValidationError({"payment_method": ["Account terms are set by staff, not by an outside channel."]})
+    same = (Q(api_client=api_client) if api_client is not None else Q(channel=channel, api_client__isnull=True))
+    existing = Order.objects.filter(same, external_reference=intake.external_reference).first()
     if existing is not None:
         return existing, False
     try:
         with transaction.atomic():
-            customer = Customer.objects.filter(email__iexact=intake.customer_email).order_by("pk").first()
+            customer = Customer.objects.filter(email=intake.customer_email.lower()).order_by("pk").first()
             if customer is None:
                 customer = customer_create(
                     actor=actor, name=intake.customer_name, email=intake.customer_email,
@@ -680,10 +686,10 @@ def order_intake(*, actor, channel: str, intake: "IntakeOrder") -> tuple[Order, 
                 billing_address=intake.billing_address, channel=channel, priority=intake.priority,
                 payment_method=intake.payment_method, currency=intake.currency or None,
                 shipping_total=intake.shipping_total, customer_note=intake.customer_note,
-                external_reference=intake.external_reference, submit=True,
+                external_reference=intake.external_reference, api_client=api_client, submit=True,
             )
     except IntegrityError:
-        existing = Order.objects.filter(channel=channel, external_reference=intake.external_reference).first()
+        existing = Order.objects.filter(same, external_reference=intake.external_reference).first()
         if existing is None:
             raise
         return existing, False

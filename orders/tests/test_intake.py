@@ -106,16 +106,33 @@ def test_no_key_or_a_wrong_key_is_refused(api, client):
     assert Order.objects.count() == 0
 
 
-def test_a_client_reads_the_status_of_its_own_channel_only(api):
+def test_a_client_reads_the_status_of_its_own_orders_only(api):
     number = api(payload()).json()["number"]
-    _, marketplace_key = services.api_client_create(actor=None, name="Marketplace", channel=Channel.MARKETPLACE)
+    _, other_shop_key = services.api_client_create(actor=None, name="Second web shop", channel=Channel.WEB)
     url = reverse("api_order_status", args=[number])
 
     mine = api.client.get(url, HTTP_AUTHORIZATION=f"Bearer {api.key}")
-    theirs = api.client.get(url, HTTP_AUTHORIZATION=f"Bearer {marketplace_key}")
+    theirs = api.client.get(url, HTTP_AUTHORIZATION=f"Bearer {other_shop_key}")
 
     assert mine.status_code == 200 and mine.json()["status"] in OrderStatus.values
     assert theirs.status_code == 404
+
+
+def test_two_clients_on_one_channel_may_use_the_same_reference(api):
+    _, other_shop_key = services.api_client_create(actor=None, name="Second web shop", channel=Channel.WEB)
+
+    first = api(payload())
+    second = api(payload(), key=other_shop_key)
+
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert first.json()["number"] != second.json()["number"]
+
+
+def test_an_outside_channel_cannot_put_an_order_on_account_terms(api):
+    response = api(payload(payment_method="terms"))
+
+    assert response.status_code == 400 and "payment_method" in response.json()["errors"]
+    assert Order.objects.count() == 0
 
 
 CSV_HEADER = ("external_reference,customer_email,customer_name,ship_name,ship_line1,ship_line2,ship_city,"
