@@ -119,6 +119,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_BEAT_SCHEDULE = {
     "redispatch-deferred-tasks": {"task": "oms.tasks.redispatch_deferred_tasks", "schedule": 60.0},
+    "orders-verify-stalled": {"task": "orders.tasks.orders_verify_stalled", "schedule": 300.0},
     "inventory-reorder-check": {"task": "inventory.tasks.reorder_alerts_scan_task", "schedule": 15 * 60.0},
 }
 

@@ -32,19 +32,25 @@ def dispatch_task(task, kwargs: dict) -> bool:
 
 @shared_task
 def redispatch_deferred_tasks(limit: int = 500) -> int:
+    """Re-send what the outbox holds; two overlapping sweeps never send the same row twice."""
+    from django.db.models import F
+
     from oms.celery import app
 
     sent = 0
-    for deferred in DeferredTask.objects.filter(dispatched_at__isnull=True).order_by("pk")[:limit]:
-        task = app.tasks.get(deferred.task_name)
-        if task is None:
-            logger.error("Outbox holds unknown task %s", deferred.task_name)
-            continue
-        try:
-            task.apply_async(kwargs=deferred.kwargs, retry=False)
-        except Exception as exc:
-            DeferredTask.objects.filter(pk=deferred.pk).update(attempts=deferred.attempts + 1, error=str(exc)[:2000])
-            break  # the broker is still down; try again on the next sweep
-        DeferredTask.objects.filter(pk=deferred.pk).update(dispatched_at=timezone.now())
-        sent += 1
+    with transaction.atomic():
+        rows = list(DeferredTask.objects.filter(dispatched_at__isnull=True).order_by("pk")
+                    .select_for_update(skip_locked=True)[:limit])
+        for deferred in rows:
+            task = app.tasks.get(deferred.task_name)
+            if task is None:
+                logger.error("Outbox holds unknown task %s", deferred.task_name)
+                continue
+            try:
+                task.apply_async(kwargs=deferred.kwargs, retry=False)
+            except Exception as exc:
+                DeferredTask.objects.filter(pk=deferred.pk).update(attempts=F("attempts") + 1, error=str(exc)[:2000])
+                break  # the broker is still down; try again on the next sweep
+            DeferredTask.objects.filter(pk=deferred.pk).update(dispatched_at=timezone.now())
+            sent += 1
     return sent

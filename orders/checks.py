@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.db.models import Sum
 
 from orders.enums import OPEN_EXPOSURE_STATUSES, HoldReason
+from orders.locks import lock_customer
 from orders.models import Order
 from orders.verification import CheckResult, register_check
 from payments.enums import PaymentMethod
@@ -38,6 +39,9 @@ def check_customer_credit(order: Order, *, actor) -> CheckResult:
         return CheckResult.passed()
     if customer.credit_limit is None:
         return CheckResult.hold(HoldReason.CREDIT_LIMIT, f"Customer {customer.name} has no account terms.")
+    # Two terms orders of one customer verified at once must not both fit under the limit:
+    # the customer row serializes them (locked after the order, as orders.locks orders it).
+    lock_customer(customer.pk)
     open_total = (
         Order.objects.filter(
             customer_id=customer.pk, payment_method=PaymentMethod.TERMS, status__in=OPEN_EXPOSURE_STATUSES

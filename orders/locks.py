@@ -1,10 +1,17 @@
-"""Row locks for orders, always taken in one order: the order row before its lines."""
+"""Row locks for orders, always taken in one order: the order row, then (for a credit check)
+its customer, then its lines, then stock rows by primary key."""
 
-from orders.models import Order, OrderLine
+from orders.models import Customer, Order, OrderLine
 
 
 def lock_order(order_id: int) -> Order:
-    return Order.objects.select_for_update().select_related("customer").get(pk=order_id)
+    # of=("self",): the customer is read with the order but not locked with it (an order
+    # lock must not block every other order of the same customer).
+    return Order.objects.select_for_update(of=("self",)).select_related("customer").get(pk=order_id)
+
+
+def lock_customer(customer_id: int) -> Customer:
+    return Customer.objects.select_for_update().get(pk=customer_id)
 
 
 def lock_order_lines(order_id: int) -> list[OrderLine]:

@@ -449,9 +449,15 @@ def order_verify(*, actor, order: Order) -> Order:
                            run=PipelineRun())
         if run.hold is not None or not external:
             return _apply_verification(locked, actor, run)
+        seen = locked.updated_at
     run = run_pipeline(locked, actor=actor, checks=external, overrides=overrides, run=run)
     with transaction.atomic():
         locked = lock_order(order.pk)
+        if locked.updated_at != seen:
+            # Held and released (or otherwise changed) while the gateway answered: these results
+            # are of an order that no longer is; the verification the release started decides.
+            raise TransitionRefused(f"Order {locked.number} changed while it was being verified; "
+                                    "its latest verification decides.")
         return _apply_verification(locked, actor, run)
 
 

@@ -31,3 +31,22 @@ def backorders_allocate_task(self, *, product_ids: list[int]) -> int:
     from orders.services import backorders_allocate
 
     return len(backorders_allocate(actor=None, product_ids=product_ids))
+
+
+@shared_task
+def orders_verify_stalled(*, minutes: int = 10, limit: int = 200) -> int:
+    """Safety net: verify orders left placed longer than `minutes` (their verification task was
+    lost, e.g. the process died between the commit and sending it). Safe to run any time."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    if not settings.OMS_AUTO_VERIFY:
+        return 0
+    cutoff = timezone.now() - timedelta(minutes=minutes)
+    ids = list(Order.objects.filter(status=OrderStatus.PLACED, placed_at__lt=cutoff, hold_reason="")
+               .order_by("placed_at").values_list("pk", flat=True)[:limit])
+    for order_id in ids:
+        order_verify_task.apply_async(kwargs={"order_id": order_id})
+    return len(ids)

@@ -108,3 +108,22 @@ def test_the_same_intake_order_posted_at_once_from_four_connections_is_created_o
     assert sorted(created for _, created in results) == [False, False, False, True]
     assert len({order.pk for order, _ in results}) == 1
     assert Order.objects.filter(external_reference="WEB-RACE").count() == 1
+
+
+def test_two_terms_orders_verified_at_once_cannot_both_fit_under_the_credit_limit(settings):
+    from decimal import Decimal
+
+    from payments.enums import PaymentMethod
+    from tests.factories import CustomerFactory, ProductFactory
+
+    settings.OMS_AUTO_VERIFY = False
+    customer = CustomerFactory(credit_limit=Decimal("100.00"))
+    product = ProductFactory(unit_price=Decimal("60.00"))
+    orders = [services.order_submit(actor=None, order=make_order(customer=customer, products=[product],
+                                                                  payment_method=PaymentMethod.TERMS))
+              for _ in range(2)]
+
+    results = run_together(2, lambda i: services.order_verify(actor=None, order=Order.objects.get(pk=orders[i].pk)))
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sorted(r.status for r in results) == [OrderStatus.CONFIRMED, OrderStatus.ON_HOLD]

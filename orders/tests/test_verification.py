@@ -235,3 +235,42 @@ def test_finance_releases_a_hold_and_the_system_reverifies(finance_user):
     assert order.status == OrderStatus.CONFIRMED
     release, verification = list(order.events.order_by("pk"))[-2:]
     assert release.actor == finance_user and verification.actor is None
+
+
+def test_a_verification_whose_order_changed_during_the_gateway_call_applies_nothing():
+    """Phase two refuses results gathered before a hold and release changed the order."""
+    from oms.exceptions import TransitionRefused
+
+    order = placed()
+
+    def gateway(o, actor):
+        # Staff hold and release the order while the gateway is still answering.
+        services.order_hold(actor=None, order=o, message="Call the customer")
+        services.order_release_hold(actor=None, order=o, reverify=False)
+        return CheckResult.passed("approved")
+
+    register_check(name="test_slow_gateway", label="gateway", position=41, external=True)(gateway)
+    try:
+        with pytest.raises(TransitionRefused, match="changed while it was being verified"):
+            services.order_verify(actor=None, order=order)
+    finally:
+        unregister_check("test_slow_gateway")
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PLACED
+
+
+def test_a_lost_verification_is_picked_up_by_the_sweep(settings):
+    from datetime import timedelta
+
+    from orders.models import Order
+    from orders.tasks import orders_verify_stalled
+
+    settings.OMS_AUTO_VERIFY = True
+    stalled = placed()
+    fresh = placed()
+    Order.objects.filter(pk=stalled.pk).update(placed_at=stalled.placed_at - timedelta(minutes=30))
+
+    assert orders_verify_stalled.apply().get() == 1
+    stalled.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (stalled.status, fresh.status) == (OrderStatus.CONFIRMED, OrderStatus.PLACED)
