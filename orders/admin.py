@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from orders.models import Address, ApiClient, Customer, Order, OrderEvent, OrderHold, OrderLine
+from orders.models import ADDRESS_FIELDS, Address, ApiClient, Customer, Order, OrderEvent, OrderHold, OrderLine
 
 
 class AddressInline(admin.StackedInline):
@@ -27,9 +27,8 @@ class AddressAdmin(admin.ModelAdmin):
 class OrderLineInline(admin.TabularInline):
     model = OrderLine
     extra = 0
-    raw_id_fields = ("product",)
-    readonly_fields = ("sku", "name", "unit_price", "quantity", "discount_amount", "tax_rate", "tax_amount",
-                       "line_total", "quantity_allocated", "quantity_shipped", "quantity_returned")
+    readonly_fields = ("product", "position", "sku", "name", "unit_price", "quantity", "discount_amount", "tax_rate",
+                       "tax_amount", "line_total", "quantity_allocated", "quantity_shipped", "quantity_returned")
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
@@ -68,14 +67,22 @@ class OrderAdmin(admin.ModelAdmin):
     list_select_related = ("customer",)
     raw_id_fields = ("customer", "created_by")
     date_hierarchy = "created_at"
-    readonly_fields = ("number", "status", "subtotal", "discount_total", "tax_total", "total", "hold_reason",
-                       "cancel_reason", "placed_at", "confirmed_at", "shipped_at", "delivered_at", "completed_at",
-                       "cancelled_at", "tracking_token", "created_at", "updated_at", "created_by")
+    # Everything that money, stock, payments or promises hang on is read-only: it changes only
+    # through the services (and so on the timeline). Notes stay editable.
+    readonly_fields = ("number", "status", "channel", "external_reference", "api_client", "customer", "priority",
+                       "payment_method", "currency", "subtotal", "discount_total", "shipping_total", "tax_total",
+                       "total", "hold_reason", "cancel_reason", "placed_at", "confirmed_at", "shipped_at",
+                       "delivered_at", "completed_at", "cancelled_at", "ship_by", "deliver_by", "tracking_token",
+                       "created_at", "updated_at", "created_by",
+                       *[f"{prefix}_{field}" for prefix in ("ship", "bill") for field in ADDRESS_FIELDS])
     inlines = [OrderLineInline, OrderHoldInline, OrderEventInline]
     show_full_result_count = False  # no COUNT(*) over every order on each change-list page
 
     def has_add_permission(self, request):
         return False  # orders are captured through the back-office or the intake channels
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the timeline, the ledgers and the invoices refer to it
 
 
 @admin.register(OrderEvent)
@@ -105,6 +112,9 @@ class OrderHoldAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in OrderHold._meta.fields]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

@@ -147,6 +147,11 @@ class CustomerForm(forms.ModelForm):
         model = Customer
         fields = ["name", "email", "phone", "company", "credit_limit"]
 
+    def __init__(self, *args, may_set_credit: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not may_set_credit:  # account terms are finance's decision
+            del self.fields["credit_limit"]
+
 
 class CustomerHoldForm(forms.Form):
     on_hold = forms.BooleanField(required=False, label="Hold new orders of this customer for review")

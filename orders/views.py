@@ -171,6 +171,8 @@ def order_action(request: HttpRequest, number: str, action: str) -> HttpResponse
 def order_note(request: HttpRequest, number: str) -> HttpResponse:
     order = get_object_or_404(Order, number=number)
     form = order_forms.NoteForm(request.POST)
+    if form.is_valid() and form.cleaned_data["customer_visible"] and not request.user.has_perm("orders.change_order"):
+        raise PermissionDenied("Only staff who may change orders write to the customer.")
     if form.is_valid():
         services.order_note_add(actor=request.user, order=order, message=form.cleaned_data["message"],
                                 customer_visible=form.cleaned_data["customer_visible"])
@@ -375,7 +377,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @permission_required("orders.add_customer", raise_exception=True)
 def customer_create(request: HttpRequest) -> HttpResponse:
-    form = order_forms.CustomerForm(request.POST or None)
+    form = order_forms.CustomerForm(request.POST or None, may_set_credit=request.user.has_perm("orders.hold_customer"))
     address_form = order_forms.AddressForm(request.POST or None, prefix="addr")
     if request.method == "POST" and form.is_valid() & address_form.is_valid():
         try:

@@ -343,3 +343,43 @@ def test_a_card_number_that_is_not_one_writes_nothing(login, sales_user):
 
     assert response.status_code == 400
     assert Order.objects.count() == 0 and Customer.objects.count() == 0
+
+
+def test_sales_create_customers_without_setting_a_credit_limit(login, sales_user):
+    data = {"name": "Alan", "email": "alan@example.com", "credit_limit": "100000", "addr-name": "Alan",
+            "addr-line1": "1 Park", "addr-city": "Bletchley", "addr-postal_code": "MK3", "addr-country": "GB"}
+    login(sales_user).post(reverse("orders:customer_create"), data)
+    assert Customer.objects.get().credit_limit is None
+
+
+def test_finance_sets_a_credit_limit(login, finance_user):
+    from django.contrib.auth.models import Permission
+
+    finance_user.user_permissions.add(Permission.objects.get(codename="add_customer"))
+    data = {"name": "Alan", "email": "alan@example.com", "credit_limit": "5000", "addr-name": "Alan",
+            "addr-line1": "1 Park", "addr-city": "Bletchley", "addr-postal_code": "MK3", "addr-country": "GB"}
+    login(finance_user).post(reverse("orders:customer_create"), data)
+    assert Customer.objects.get().credit_limit == Decimal("5000")
+
+
+def test_the_warehouse_cannot_write_to_the_customer(login, warehouse_user):
+    order = make_order()
+    client = login(warehouse_user)
+    response = client.post(reverse("orders:order_note", args=[order.number]),
+                           {"message": "Hello customer", "customer_visible": "on"})
+    client.post(reverse("orders:order_note", args=[order.number]), {"message": "Pallet 4"})
+    assert response.status_code == 403
+    assert list(order.events.filter(type="note").values_list("message", flat=True)) == ["Pallet 4"]
+
+
+def test_the_admin_cannot_change_money_or_delete_orders(client, manager_user):
+    from django.contrib.auth.models import Permission
+
+    manager_user.is_staff = True
+    manager_user.save()
+    manager_user.user_permissions.add(*Permission.objects.filter(codename__in=["change_order", "delete_order"]))
+    order = make_order()
+    client.force_login(manager_user)
+    page = client.get(reverse("admin:orders_order_change", args=[order.pk])).content.decode()
+    assert 'name="shipping_total"' not in page and 'name="internal_note"' in page
+    assert client.get(reverse("admin:orders_order_delete", args=[order.pk])).status_code == 403
