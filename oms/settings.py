@@ -25,6 +25,9 @@ DEBUG = env.bool("DEBUG", default=not PRODUCTION)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
+    # A site without DEBUG is a site someone else can reach: never with the published key.
+    raise ImproperlyConfigured("DEBUG is off: set SECRET_KEY (and OMS_ENV=production for the other checks).")
 if PRODUCTION:
     if SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50:
         raise ImproperlyConfigured("Production needs its own SECRET_KEY (50+ characters), not the development one.")
@@ -177,7 +180,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Trust X-Forwarded-Proto only behind a proxy that sets it (else any client could claim https).
+    if env.bool("OMS_BEHIND_TLS_PROXY", default=False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
@@ -201,7 +206,8 @@ OMS_PAYMENT_GATEWAY = env.str("OMS_PAYMENT_GATEWAY", default="payments.gateways.
 # Seconds the simulated gateway's slow test card takes before it times out.
 OMS_SIMULATED_GATEWAY_DELAY = env.float("OMS_SIMULATED_GATEWAY_DELAY", default=2.0)
 # Orders captured without card details are approved by the simulated gateway (demo, phone orders).
-OMS_SIMULATED_GATEWAY_ACCEPT_EMPTY_SOURCE = env.bool("OMS_SIMULATED_GATEWAY_ACCEPT_EMPTY_SOURCE", default=True)
+OMS_SIMULATED_GATEWAY_ACCEPT_EMPTY_SOURCE = env.bool("OMS_SIMULATED_GATEWAY_ACCEPT_EMPTY_SOURCE",
+                                                     default=not PRODUCTION)
 # Days from issue to the due date of an invoice, per payment method (others: due on issue).
 OMS_INVOICE_DUE_DAYS = {"terms": 30, "cod": 14}
 # The seller printed on invoices and credit notes.

@@ -57,6 +57,15 @@ class OrderListView(LoginRequiredMixin, PermissionRequiredMixin, SingleTableMixi
     def get_queryset(self):
         return Order.objects.for_list()
 
+    def get_table_pagination(self, table):
+        # A page number past any real page (or not a number) shows the first page, not an error:
+        # an OFFSET beyond bigint would fail in the database.
+        try:
+            page = min(max(int(self.request.GET.get("page", 1)), 1), MAX_LIST_PAGE)
+        except ValueError:
+            page = 1
+        return {**super().get_table_pagination(table), "page": page}
+
     def get_template_names(self):
         if self.request.htmx:
             return ["orders/partials/order_table.html"]
@@ -64,6 +73,14 @@ class OrderListView(LoginRequiredMixin, PermissionRequiredMixin, SingleTableMixi
 
 
 # -- detail and transitions -----------------------------------------------------------
+
+
+MAX_LIST_PAGE = 100_000
+
+
+def _query_text(request: HttpRequest, name: str) -> str:
+    """A text query parameter, without the NUL characters PostgreSQL cannot compare."""
+    return request.GET.get(name, "").replace("\x00", "").strip()[:200]
 
 
 @dataclass(frozen=True)
@@ -206,10 +223,15 @@ def _entry_forms(request: HttpRequest, *, order: Order | None = None):
     return header, shipping, lines
 
 
+def _chosen_customer(header) -> Customer | None:
+    value = header["customer"].value()
+    return Customer.objects.filter(pk=value).first() if str(value or "").isdecimal() else None
+
+
 def _render_entry(request, header, shipping, lines, order=None, status=200):
     return render(request, "orders/order_form.html", {
         "form": header, "shipping_form": shipping, "formset": lines, "order": order,
-        "customer": header["customer"].value() and Customer.objects.filter(pk=header["customer"].value()).first(),
+        "customer": _chosen_customer(header),
     }, status=status)
 
 
@@ -297,14 +319,14 @@ def order_edit(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 @permission_required("orders.view_customer", raise_exception=True)
 def customer_search(request: HttpRequest) -> HttpResponse:
-    customers = selectors.customer_search(term=request.GET.get("q", ""))
+    customers = selectors.customer_search(term=_query_text(request, "q"))
     return render(request, "orders/partials/customer_results.html", {"customers": customers})
 
 
 @login_required
 @permission_required("inventory.view_product", raise_exception=True)
 def product_lookup(request: HttpRequest) -> HttpResponse:
-    code = request.GET.get("code", "").strip()
+    code = _query_text(request, "code")
     product = Product.objects.active().by_code(code).first() if code else None
     return render(request, "orders/partials/product_lookup.html", {"product": product, "code": code})
 
@@ -345,7 +367,7 @@ def order_import(request: HttpRequest) -> HttpResponse:
 def customer_list(request: HttpRequest) -> HttpResponse:
     from django.core.paginator import Paginator
 
-    search = request.GET.get("q", "")
+    search = _query_text(request, "q")
     page = Paginator(selectors.customer_list(search=search), 50).get_page(request.GET.get("page"))
     return render(request, "orders/customer_list.html", {"page": page, "q": search})
 

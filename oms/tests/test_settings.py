@@ -27,3 +27,9 @@ def test_check_deploy_is_clean_in_production():
                         ALLOWED_HOSTS="oms.example.com")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_debug_off_with_the_development_key_is_refused_even_outside_production():
+    result = run_manage("check", DEBUG="false")
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr

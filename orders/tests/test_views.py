@@ -383,3 +383,21 @@ def test_the_admin_cannot_change_money_or_delete_orders(client, manager_user):
     page = client.get(reverse("admin:orders_order_change", args=[order.pk])).content.decode()
     assert 'name="shipping_total"' not in page and 'name="internal_note"' in page
     assert client.get(reverse("admin:orders_order_delete", args=[order.pk])).status_code == 403
+
+
+@pytest.mark.parametrize("url,params", [
+    ("orders:order_list", {"page": "100000000000000000000"}),
+    ("orders:order_list", {"page": "abc"}),
+    ("orders:order_list", {"q": "a\x00b"}),
+    ("orders:customer_list", {"q": "a\x00b"}),
+    ("orders:customer_search", {"q": "a\x00b"}),
+    ("orders:product_lookup", {"code": "\x00"}),
+])
+def test_odd_query_parameters_get_a_page_not_an_error(login, sales_user, url, params):
+    make_order()
+    assert login(sales_user).get(reverse(url), params).status_code == 200
+
+
+def test_a_customer_id_that_is_not_a_number_is_a_form_error(login, sales_user):
+    response = login(sales_user).post(reverse("orders:order_create"), entry_post(customer="abc"))
+    assert response.status_code == 400 and Order.objects.count() == 0
