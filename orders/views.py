@@ -57,14 +57,15 @@ class OrderListView(LoginRequiredMixin, PermissionRequiredMixin, SingleTableMixi
     def get_queryset(self):
         return Order.objects.for_list()
 
-    def get_table_pagination(self, table):
-        # A page number past any real page (or not a number) shows the first page, not an error:
-        # an OFFSET beyond bigint would fail in the database.
-        try:
-            page = min(max(int(self.request.GET.get("page", 1)), 1), MAX_LIST_PAGE)
-        except ValueError:
-            page = 1
-        return {**super().get_table_pagination(table), "page": page}
+    def get(self, request, *args, **kwargs):
+        # A page number that is not one (or past any real page: an OFFSET beyond bigint fails in
+        # the database) is sent to the first page rather than answered with an error.
+        page = request.GET.get("page")
+        if page is not None and not (page.isdecimal() and page.isascii() and 1 <= int(page) <= MAX_LIST_PAGE):
+            params = request.GET.copy()
+            params["page"] = "1"
+            return redirect(f"{request.path}?{params.urlencode()}")
+        return super().get(request, *args, **kwargs)
 
     def get_template_names(self):
         if self.request.htmx:

@@ -395,7 +395,7 @@ def test_the_admin_cannot_change_money_or_delete_orders(client, manager_user):
 ])
 def test_odd_query_parameters_get_a_page_not_an_error(login, sales_user, url, params):
     make_order()
-    assert login(sales_user).get(reverse(url), params).status_code == 200
+    assert login(sales_user).get(reverse(url), params, follow=True).status_code == 200
 
 
 def test_a_customer_id_that_is_not_a_number_is_a_form_error(login, sales_user):
