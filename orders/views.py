@@ -22,7 +22,7 @@ from orders.filters import OrderFilter
 from orders.models import Customer, Order
 from orders.services import NotPermitted
 from orders.tables import OrderTable
-from payments.services import payment_details_set
+from payments.services import payment_card_tokenize, payment_details_set
 
 
 # -- dashboard and list ---------------------------------------------------------------
@@ -224,6 +224,10 @@ def _entry_forms(request: HttpRequest, *, order: Order | None = None):
     return header, shipping, lines
 
 
+def _tokenized_card(data: dict):
+    return payment_card_tokenize(card_number=data["card_number"]) if data["card_number"] else None
+
+
 def _chosen_customer(header) -> Customer | None:
     value = header["customer"].value()
     return Customer.objects.filter(pk=value).first() if str(value or "").isdecimal() else None
@@ -245,6 +249,7 @@ def order_create(request: HttpRequest) -> HttpResponse:
     submit = request.POST.get("submit_action") == "submit"
     data = header.cleaned_data
     try:
+        card = _tokenized_card(data)  # the gateway is called before the transaction opens
         with transaction.atomic():
             customer = data["customer"]
             if header.wants_new_customer():
@@ -259,8 +264,8 @@ def order_create(request: HttpRequest) -> HttpResponse:
                 payment_method=data["payment_method"], shipping_total=data["shipping_total"],
                 customer_note=data["customer_note"], internal_note=data["internal_note"],
             )
-            if data["card_number"]:
-                payment_details_set(actor=request.user, order=order, card_number=data["card_number"])
+            if card is not None:
+                payment_details_set(actor=request.user, order=order, card=card)
             if submit:
                 order = services.order_submit(actor=request.user, order=order)
     except ValidationError as exc:
@@ -292,6 +297,7 @@ def order_edit(request: HttpRequest, number: str) -> HttpResponse:
     data = header.cleaned_data
     submit = request.POST.get("submit_action") == "submit"
     try:
+        card = _tokenized_card(data)  # the gateway is called before the draft is locked
         with transaction.atomic():
             order = services.order_update_draft(
                 actor=request.user, order=order, lines=lines.line_inputs(), shipping_address=shipping.snapshot(),
@@ -299,8 +305,8 @@ def order_edit(request: HttpRequest, number: str) -> HttpResponse:
                 shipping_total=data["shipping_total"], customer_note=data["customer_note"],
                 internal_note=data["internal_note"],
             )
-            if data["card_number"]:
-                payment_details_set(actor=request.user, order=order, card_number=data["card_number"])
+            if card is not None:
+                payment_details_set(actor=request.user, order=order, card=card)
             if submit:
                 order = services.order_submit(actor=request.user, order=order)
     except ValidationError as exc:

@@ -113,16 +113,24 @@ def payment_for_order(*, order: Order) -> Payment:
         return Payment.objects.get(order_id=order.pk)
 
 
-def payment_details_set(*, actor, order: Order, card_number: str) -> Payment:
-    """Give the order a (new) card: tokenized at once, only the token and last four digits are kept.
-
-    After a decline this makes the payment pending again with a new authorization attempt
-    (so a new idempotency key); releasing the order's hold re-verifies and authorizes it.
-    """
+def payment_card_tokenize(*, card_number: str):
+    """Turn a card number into the gateway's token (a network call: make it before any lock)."""
     try:
-        card = get_gateway().tokenize(card_number=card_number)
+        return get_gateway().tokenize(card_number=card_number)
     except GatewayError as exc:
         raise DomainError(str(exc), code="invalid_card") from None
+
+
+def payment_details_set(*, actor, order: Order, card_number: str = "", card=None) -> Payment:
+    """Give the order a (new) card: tokenized at once, only the token and last four digits are kept.
+
+    Pass `card` (from `payment_card_tokenize`) when the caller holds locks or a transaction, so
+    that no gateway call happens inside them. After a decline this makes the payment pending
+    again with a new authorization attempt (so a new idempotency key); releasing the order's
+    hold re-verifies and authorizes it.
+    """
+    if card is None:
+        card = payment_card_tokenize(card_number=card_number)
     with transaction.atomic():
         payment = lock_payment(payment_for_order(order=order).pk)
         if payment.method not in AUTHORIZE_METHODS:
