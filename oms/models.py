@@ -2,10 +2,11 @@ from django.db import models
 
 
 class Sequence(models.Model):
-    """A named counter for human-friendly numbers (orders, invoices, POs).
+    """A named gapless counter for human-friendly numbers (invoices, credit notes, POs, RMAs).
 
     Incremented with one `UPDATE ... RETURNING` inside the caller's transaction: the row
     stays locked until commit, so numbers are unique and, within committed work, gapless.
+    Order numbers use a native PostgreSQL sequence instead (see oms.sequences).
     """
 
     name = models.CharField(max_length=50, primary_key=True)

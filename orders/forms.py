@@ -34,10 +34,6 @@ class AddressForm(forms.Form):
     def snapshot(self) -> AddressSnapshot:
         return AddressSnapshot(**{f: self.cleaned_data.get(f, "") or "" for f in ADDRESS_FIELDS})
 
-    @staticmethod
-    def initial_from(address: AddressSnapshot) -> dict:
-        return address.as_dict()
-
 
 class OrderEntryForm(forms.Form):
     """The order header of staff entry: an existing customer, or a new one."""
@@ -120,9 +116,13 @@ OrderLineFormSet = forms.formset_factory(OrderLineForm, formset=BaseLineFormSet,
                                          min_num=0, max_num=200, validate_max=True)
 
 
+# Reasons staff may give by hand; the others (data, address, stock, payment) are found by the checks.
+STAFF_HOLD_REASONS = (HoldReason.MANUAL, HoldReason.HIGH_FRAUD_RISK, HoldReason.CREDIT_LIMIT,
+                      HoldReason.CUSTOMER_ON_HOLD)
+
+
 class HoldForm(forms.Form):
-    reason = forms.ChoiceField(choices=[(HoldReason.MANUAL, HoldReason.MANUAL.label)] + [
-        c for c in HoldReason.choices if c[0] != HoldReason.MANUAL])
+    reason = forms.ChoiceField(choices=[(r.value, r.label) for r in STAFF_HOLD_REASONS])
     message = forms.CharField(label="Why", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
 

@@ -192,6 +192,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["status", "-created_at"], name="order_status_created_idx"),
             models.Index(fields=["customer", "-created_at"], name="order_customer_idx"),
             models.Index(fields=["status", "priority", "ship_by"], name="order_queue_idx"),
+            models.Index(fields=["placed_at"], name="order_placed_idx"),  # KPIs by placing period
             models.Index(fields=["external_reference"], name="order_external_ref_idx",
                          condition=~Q(external_reference="")),
         ]

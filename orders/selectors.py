@@ -38,13 +38,6 @@ def order_search(*, term: str) -> Q:
     )
 
 
-def order_list(*, search: str = "") -> QuerySet[Order]:
-    orders = Order.objects.for_list()
-    if search.strip():
-        orders = orders.filter(order_search(term=search))
-    return orders
-
-
 def order_detail(*, number: str) -> Order:
     return (
         Order.objects.select_related("customer", "created_by")
@@ -68,7 +61,7 @@ def orders_on_hold(*, limit: int = 10) -> list[Order]:
     return list(Order.objects.for_list().filter(status=OrderStatus.ON_HOLD).order_by("placed_at", "pk")[:limit])
 
 
-def orders_late(*, limit: int = 10) -> QuerySet[Order]:
+def orders_late() -> QuerySet[Order]:
     return Order.objects.for_list().filter(status__in=LATE_STATUSES, ship_by__lt=timezone.now()).order_by("ship_by")
 
 

@@ -324,6 +324,7 @@ def order_update_draft(
     shipping_address: AddressSnapshot,
     billing_address: AddressSnapshot | None = None,
     customer: Customer | None = None,
+    channel: str | None = None,
     priority: str | None = None,
     payment_method: str | None = None,
     shipping_total: Decimal | None = None,
@@ -338,7 +339,8 @@ def order_update_draft(
         if not order.is_editable:
             raise TransitionRefused(f"Order {order.number} is {order.get_status_display().lower()}; "
                                     "only drafts can be edited.")
-        for field, value in {"customer": customer, "priority": priority, "payment_method": payment_method,
+        for field, value in {"customer": customer, "channel": channel, "priority": priority,
+                             "payment_method": payment_method,
                              "shipping_total": shipping_total, "customer_note": customer_note,
                              "internal_note": internal_note}.items():
             if value is not None:
@@ -656,10 +658,6 @@ def _payments_after_shipment(order: Order) -> None:
     enqueue_on_commit(payment_capture_for_order_task, order_id=order.pk)
     if order.status == OrderStatus.SHIPPED:
         enqueue_on_commit(invoice_issue_for_order_task, order_id=order.pk)
-
-
-def address_snapshot_from(data: dict, prefix: str = "") -> AddressSnapshot:
-    return AddressSnapshot(**{f: (data.get(f"{prefix}{f}") or "").strip() for f in ADDRESS_FIELDS})
 
 
 # -- intake from other channels -------------------------------------------------------

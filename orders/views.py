@@ -301,7 +301,8 @@ def order_edit(request: HttpRequest, number: str) -> HttpResponse:
         with transaction.atomic():
             order = services.order_update_draft(
                 actor=request.user, order=order, lines=lines.line_inputs(), shipping_address=shipping.snapshot(),
-                customer=data["customer"], priority=data["priority"], payment_method=data["payment_method"],
+                customer=data["customer"], channel=data["channel"], priority=data["priority"],
+                payment_method=data["payment_method"],
                 shipping_total=data["shipping_total"], customer_note=data["customer_note"],
                 internal_note=data["internal_note"],
             )

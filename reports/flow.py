@@ -20,7 +20,7 @@ EDGES = [
     (S.BACKORDERED, S.CONFIRMED, "allocate"), (S.CONFIRMED, S.IN_FULFILLMENT, "release"),
     (S.IN_FULFILLMENT, S.PARTIALLY_SHIPPED, "ship part"), (S.PARTIALLY_SHIPPED, S.SHIPPED, "ship rest"),
     (S.IN_FULFILLMENT, S.SHIPPED, "ship"), (S.SHIPPED, S.DELIVERED, "deliver"),
-    (S.DELIVERED, S.COMPLETED, "complete"), (S.ON_HOLD, S.CANCELLED, "cancel"),
+    (S.DELIVERED, S.COMPLETED, "complete"), (S.ON_HOLD, S.CANCELLED, "cancel (from any state before shipping)"),
 ]
 
 

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Avg, Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
+from django.db.models import Avg, Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q
 from django.utils import timezone
 
 from orders.enums import HoldReason, OrderEventType, OrderStatus
 from orders.models import Order, OrderEvent, OrderHold, OrderLine
+from orders.selectors import order_status_counts
 
 SHIPPED_STATUSES = (OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED, OrderStatus.DELIVERED,
                     OrderStatus.COMPLETED)
@@ -89,7 +90,6 @@ def kpis(*, period: Period, operating_cost: Decimal | None = None) -> list[Kpi]:
                         filter=Q(shipped_at__isnull=False)),
         lead=Avg(ExpressionWrapper(F("delivered_at") - F("placed_at"), output_field=duration),
                  filter=Q(delivered_at__isnull=False)),
-        revenue=Sum("total", filter=~Q(status=OrderStatus.CANCELLED)),
     )
     n = totals["orders"]
     cost = (float(operating_cost) / n) if operating_cost is not None and n else None
@@ -118,10 +118,7 @@ def kpis(*, period: Period, operating_cost: Decimal | None = None) -> list[Kpi]:
 
 def lifecycle_counts() -> dict[str, int]:
     """How many orders stand in each state right now (one GROUP BY)."""
-    rows = Order.objects.order_by().values("status").annotate(n=Count("pk"))
-    counts = dict.fromkeys(OrderStatus.values, 0)
-    counts.update({row["status"]: row["n"] for row in rows})
-    return counts
+    return order_status_counts()
 
 
 def daily_orders(*, period: Period) -> list[tuple[date, int]]:

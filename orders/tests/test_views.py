@@ -139,11 +139,14 @@ def test_a_draft_can_be_saved_and_edited(login, sales_user):
     assert order.status == OrderStatus.DRAFT
     assert client.get(reverse("orders:order_edit", args=[order.number])).status_code == 200
 
-    data = entry_post(product=ProductFactory(), customer=str(order.customer_id), **{"lines-0-quantity": "5"})
+    data = entry_post(product=ProductFactory(), customer=str(order.customer_id), channel="in_store",
+                      **{"lines-0-quantity": "5"})
     response = client.post(reverse("orders:order_edit", args=[order.number]), data)
 
     assert response.status_code == 302
     assert order.lines.get().quantity == 5
+    order.refresh_from_db()
+    assert order.channel == "in_store"
 
 
 @pytest.mark.parametrize("overrides,error", [
