@@ -22,6 +22,10 @@ import uuid
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oms.settings")
 os.environ.setdefault("OMS_AUTO_VERIFY", "false")  # the benchmark verifies explicitly, in the same process
 os.environ.setdefault("DEBUG", "false")  # as in production: no SQL logging cursor
+os.environ.setdefault("SECRET_KEY", "bench-only-" + "k" * 50)  # DEBUG off refuses the development key
+# Side effects after commit (e-mails, captures) belong to Celery workers, not to placing and
+# verifying: queue them (in memory, never run) as a real broker would, instead of running them inline.
+os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "false")
 
 STATEMENT_TARGET = 15
 RATE_TARGET = 100

@@ -22,15 +22,14 @@ def notify_on_status_change(sender, *, order_id: int, from_status: str, to_statu
 
     One e-mail per order and kind: an order placed again after a hold is not "received" twice.
     """
-    from fulfillment.services import notification_request
-    from orders.models import Order
+    from fulfillment.tasks import notification_request_task
+    from oms.tasks import dispatch_task
 
     kind = STATUS_NOTIFICATIONS.get(to_status)
     if kind is None or from_status == to_status:
         return
-    order = Order.objects.select_related("customer").filter(pk=order_id).first()
-    if order is not None:
-        notification_request(order=order, kind=kind)
+    # Already after commit: hand over to a worker now (the outbox keeps it if the broker is down).
+    dispatch_task(notification_request_task, {"order_id": order_id, "kind": kind})
 
 
 def on_payment_event(sender, *, order_id: int, data: dict, **kwargs) -> None:

@@ -20,6 +20,20 @@ def notification_send_task(self, *, notification_id: int) -> str:
 
 
 @shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def notification_request_task(*, order_id: int, kind: str, reference: str = "") -> bool:
+    """Record the e-mail an order event asks for (unique per order, kind, reference) and send it:
+    done here, in a worker, so that the request that changed the order writes nothing more."""
+    from fulfillment.services import notification_request
+    from orders.models import Order
+
+    order = Order.objects.select_related("customer").filter(pk=order_id).first()
+    if order is None:
+        return False
+    notification_request(order=order, kind=kind, reference=reference)
+    return True
+
+
+@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
 def order_complete_if_settled_task(*, order_id: int) -> bool:
     """The order was delivered or paid: complete it if it is now delivered, invoiced and paid."""
     from fulfillment.services import order_complete_if_settled

@@ -71,3 +71,15 @@ def browser_type_launch_args(browser_type_launch_args):
     # make around it are still synchronous and safe.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     return {**browser_type_launch_args, "executable_path": chromium_path(), "args": CHROMIUM_FLAGS}
+
+
+@pytest.fixture(autouse=True)
+def _browser_patience(request):
+    """A loaded 2-core CI machine can take seconds to answer: every browser test waits up to
+    15 s for an element or an expectation instead of Playwright's 5 s."""
+    if not request.node.get_closest_marker("browser"):
+        return
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=15_000)
+    request.getfixturevalue("page").set_default_timeout(15_000)
