@@ -10,6 +10,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from fulfillment.enums import RateZone, ShipmentStatus, TrackingSource
 from fulfillment.models import Carrier, Package, ServiceLevel, Shipment, ShipmentLine, ShippingRate, TrackingEvent
@@ -78,7 +79,8 @@ def after_orders(*, stdout) -> None:
 
 def _demo_shipment(order: Order, level: ServiceLevel, warehouse, rng: random.Random) -> None:
     delivered = order.status in (OrderStatus.DELIVERED, OrderStatus.COMPLETED)
-    shipped_at = order.shipped_at or order.updated_at
+    # A partly shipped order has no shipped_at yet: its first parcel left after confirmation.
+    shipped_at = order.shipped_at or (order.confirmed_at or order.placed_at) + timedelta(hours=rng.uniform(2, 8))
     shipment = Shipment.objects.create(
         number=f"SH-{sequence_next(name='shipment'):06d}", order=order, warehouse=warehouse,
         status=ShipmentStatus.DELIVERED if delivered else ShipmentStatus.IN_TRANSIT, carrier=level.carrier,
@@ -91,7 +93,7 @@ def _demo_shipment(order: Order, level: ServiceLevel, warehouse, rng: random.Ran
     Package.objects.create(shipment=shipment, weight_kg=Decimal("2.500"), length_cm=Decimal("40"),
                            width_cm=Decimal("30"), height_cm=Decimal("20"))
     events = [(ShipmentStatus.SHIPPED, shipped_at, "Springfield, IL"),
-              (ShipmentStatus.IN_TRANSIT, shipped_at + timedelta(hours=10), "Chicago hub")]
+              (ShipmentStatus.IN_TRANSIT, min(shipped_at + timedelta(hours=10), timezone.now()), "Chicago hub")]
     if delivered:
         events.append((ShipmentStatus.DELIVERED, order.delivered_at or shipped_at + timedelta(days=2),
                        order.ship_city or "Destination"))

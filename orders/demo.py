@@ -66,6 +66,14 @@ STATUS_MIX = [
 ]
 
 
+# How many days ago orders in each status were placed (default: anywhere in the last 60 days).
+RECENCY_DAYS = {
+    OrderStatus.DRAFT: (0, 1), OrderStatus.PLACED: (0, 0.2), OrderStatus.ON_HOLD: (0, 3),
+    OrderStatus.CONFIRMED: (0, 1.5), OrderStatus.BACKORDERED: (1, 10), OrderStatus.IN_FULFILLMENT: (0, 1.5),
+    OrderStatus.PARTIALLY_SHIPPED: (0.5, 3), OrderStatus.SHIPPED: (1, 5), OrderStatus.DELIVERED: (4, 20),
+}
+
+
 def ean13(number: int) -> str:
     digits = f"400{number:09d}"
     check = (10 - sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(digits)) % 10) % 10
@@ -185,8 +193,9 @@ def seed_orders(*, rng: random.Random, stdout) -> int:
             _drive(order, target, rng)
         except DomainError as exc:
             stdout.write(f"  {order.number}: stopped short of {target}: {exc}")
-        # Spread the history over the last 60 days, keeping each order's stages in order.
-        shift = timedelta(days=rng.uniform(0, 60))
+        # Spread the history over the last 60 days, keeping each order's stages in order; orders
+        # still being worked on are recent (a warehouse does not keep weeks of open orders).
+        shift = timedelta(days=rng.uniform(*RECENCY_DAYS.get(target, (0, 60))))
         _backdate(order.pk, shift)
         _spread_stages(order.pk, rng)
         created += 1
