@@ -348,7 +348,7 @@ def shipment_ship(*, actor, shipment: Shipment, service_level: ServiceLevel, tra
             order=shipment.order, warehouse=shipment.warehouse, weight_kg=shipment_weight(shipment))}
         quote = quotes.get(service_level.pk)
         quantities = dict(shipment.lines.values_list("order_line_id", "quantity"))
-        order_ship(actor=actor, order=shipment.order, quantities=quantities)
+        order_ship(actor=actor, order=shipment.order, quantities=quantities, warehouse_id=shipment.warehouse_id)
         shipment.ship()
         shipment.carrier = service_level.carrier
         shipment.service_level = service_level

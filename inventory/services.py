@@ -434,10 +434,13 @@ def allocation_allocate_order(*, actor, order, lines=None) -> AllocationOutcome:
     return outcome
 
 
-def _open_allocations(order, line_ids: Iterable[int] | None = None) -> list[Allocation]:
+def _open_allocations(order, line_ids: Iterable[int] | None = None,
+                      warehouse_id: int | None = None) -> list[Allocation]:
     qs = Allocation.objects.filter(order=order, quantity__gt=F("quantity_consumed") + F("quantity_released"))
     if line_ids is not None:
         qs = qs.filter(order_line_id__in=list(line_ids))
+    if warehouse_id is not None:
+        qs = qs.filter(stock_level__warehouse_id=warehouse_id)
     return list(qs.select_related("order_line").order_by("pk"))
 
 
@@ -475,15 +478,17 @@ def allocations_release_for_order(*, actor, order, reason: str = "") -> int:
     return sum(per_level.values())
 
 
-def allocations_consume(*, actor, order, quantities: dict[int, int]) -> list[StockMovement]:
+def allocations_consume(*, actor, order, quantities: dict[int, int],
+                        warehouse_id: int | None = None) -> list[StockMovement]:
     """Ship allocated stock: `quantities` maps order line id -> units leaving the warehouse.
 
-    Takes the line's open allocations oldest first; on hand and allocated both go down.
-    Call with the order row locked. Refuses (changing nothing) if a line has fewer units
-    allocated than it ships.
+    Takes the line's open allocations oldest first, only those in `warehouse_id` when given
+    (a parcel leaves one warehouse: a line split across two must not use up the other's
+    allocation); on hand and allocated both go down. Call with the order row locked. Refuses
+    (changing nothing) if a line has fewer units allocated there than it ships.
     """
     with transaction.atomic():
-        allocations = _open_allocations(order, line_ids=quantities)
+        allocations = _open_allocations(order, line_ids=quantities, warehouse_id=warehouse_id)
         by_line: dict[int, list[Allocation]] = defaultdict(list)
         for allocation in allocations:
             by_line[allocation.order_line_id].append(allocation)

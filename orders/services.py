@@ -587,8 +587,10 @@ def order_release_to_fulfillment(*, actor, order: Order) -> Order:
                              guard=_paid_before_release)
 
 
-def order_ship(*, actor, order: Order, quantities: dict[int, int] | None = None) -> Order:
-    """Record shipped quantities per line id (all that is left when None).
+def order_ship(*, actor, order: Order, quantities: dict[int, int] | None = None,
+               warehouse_id: int | None = None) -> Order:
+    """Record shipped quantities per line id (all that is left when None), from `warehouse_id`
+    when the parcel leaves one warehouse (its allocations there are consumed).
 
     The order becomes `shipped` when every line is fully shipped, else `partially_shipped`.
     """
@@ -613,7 +615,7 @@ def order_ship(*, actor, order: Order, quantities: dict[int, int] | None = None)
         fully = all(line.quantity_shipped == line.quantity for line in lines)
         change = _transition(locked, "ship", actor, fully)
         # inventory (issue #3): shipped units leave the warehouse, consuming their allocations.
-        allocations_consume(actor=actor, order=locked, quantities=quantities)
+        allocations_consume(actor=actor, order=locked, quantities=quantities, warehouse_id=warehouse_id)
         for line_id, qty in quantities.items():
             OrderLine.objects.filter(pk=line_id).update(quantity_shipped=F("quantity_shipped") + qty)
         _save_transition(locked)

@@ -163,3 +163,37 @@ def test_the_allocation_lock_reads_the_same_levels_as_the_orm_lock(product_with_
     assert [(lv.pk, lv.on_hand, lv.allocated, lv.warehouse.code, lv.warehouse.priority) for lv in fast] == [
         (lv.pk, lv.on_hand, lv.allocated, lv.warehouse.code, lv.warehouse.priority) for lv in orm]
     assert [lv.warehouse.code for lv in fast] == ["EAST", "CENTRAL"]
+
+
+def test_a_parcel_from_one_warehouse_consumes_that_warehouses_allocation(product_with_stock, verified_order,
+                                                                         warehouses):
+    # Given one line split: 3 allocated in East, 3 in Central
+    product = product_with_stock(east=3, central=4)
+    order = order_release_to_fulfillment(actor=None, order=verified_order([product], [6]))
+    line = OrderLine.objects.get(order=order)
+
+    # When Central ships its 3 first
+    order_ship(actor=None, order=order, quantities={line.pk: 3}, warehouse_id=warehouses["central"].pk)
+
+    # Then Central's stock left, East's allocation is untouched
+    east, central = level(product, warehouses["east"]), level(product, warehouses["central"])
+    assert (central.on_hand, central.allocated) == (1, 0)
+    assert (east.on_hand, east.allocated) == (3, 3)
+    assert ledger_drift() == []
+
+
+def test_a_warehouse_cannot_ship_units_allocated_elsewhere(product_with_stock, verified_order, warehouses):
+    from oms.exceptions import DomainError
+
+    product = product_with_stock(east=3, central=4)
+    order = order_release_to_fulfillment(actor=None, order=verified_order([product], [6]))
+    line = OrderLine.objects.get(order=order)
+
+    try:
+        order_ship(actor=None, order=order, quantities={line.pk: 4}, warehouse_id=warehouses["central"].pk)
+    except DomainError as exc:
+        assert "only 3 allocated" in exc.message
+    else:
+        raise AssertionError("shipping 4 from a warehouse holding 3 of the allocation was accepted")
+    line.refresh_from_db()
+    assert line.quantity_shipped == 0 and level(product, warehouses["central"]).allocated == 3
