@@ -224,6 +224,25 @@ def _entry_forms(request: HttpRequest, *, order: Order | None = None):
     return header, shipping, lines
 
 
+def _finish_entry(user, order: Order, *, card, submit: bool) -> Order:
+    """The common end of entering and editing an order, inside its transaction: the card
+    (already tokenized), then the submit."""
+    if card is not None:
+        payment_details_set(actor=user, order=order, card=card)
+    if submit:
+        order = services.order_submit(actor=user, order=order)
+    return order
+
+
+def _entry_saved(request: HttpRequest, order: Order, *, submit: bool) -> HttpResponse:
+    order.refresh_from_db()  # verification may already have run after the commit
+    if submit:
+        messages.success(request, f"Order {order.number} submitted. " + _verified_message(order))
+    else:
+        messages.success(request, f"Draft {order.number} saved.")
+    return redirect(order)
+
+
 def _tokenized_card(data: dict):
     return payment_card_tokenize(card_number=data["card_number"]) if data["card_number"] else None
 
@@ -264,22 +283,14 @@ def order_create(request: HttpRequest) -> HttpResponse:
                 payment_method=data["payment_method"], shipping_total=data["shipping_total"],
                 customer_note=data["customer_note"], internal_note=data["internal_note"],
             )
-            if card is not None:
-                payment_details_set(actor=request.user, order=order, card=card)
-            if submit:
-                order = services.order_submit(actor=request.user, order=order)
+            order = _finish_entry(request.user, order, card=card, submit=submit)
     except ValidationError as exc:
         header.add_error(None, exc.messages)
         return _render_entry(request, header, shipping, lines, status=400)
     except DomainError as exc:
         header.add_error(None, exc.message)
         return _render_entry(request, header, shipping, lines, status=400)
-    order.refresh_from_db()
-    if submit:
-        messages.success(request, f"Order {order.number} submitted. " + _verified_message(order))
-    else:
-        messages.success(request, f"Draft {order.number} saved.")
-    return redirect(order)
+    return _entry_saved(request, order, submit=submit)
 
 
 @login_required
@@ -306,10 +317,7 @@ def order_edit(request: HttpRequest, number: str) -> HttpResponse:
                 shipping_total=data["shipping_total"], customer_note=data["customer_note"],
                 internal_note=data["internal_note"],
             )
-            if card is not None:
-                payment_details_set(actor=request.user, order=order, card=card)
-            if submit:
-                order = services.order_submit(actor=request.user, order=order)
+            order = _finish_entry(request.user, order, card=card, submit=submit)
     except ValidationError as exc:
         header.add_error(None, exc.messages)
         return _render_entry(request, header, shipping, lines, order=order, status=400)
@@ -318,10 +326,7 @@ def order_edit(request: HttpRequest, number: str) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect(order)
-    order.refresh_from_db()
-    messages.success(request, f"Order {order.number} submitted. " + _verified_message(order) if submit
-                     else f"Draft {order.number} saved.")
-    return redirect(order)
+    return _entry_saved(request, order, submit=submit)
 
 
 @login_required
