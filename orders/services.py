@@ -32,7 +32,7 @@ from orders.pricing import line_amounts, order_totals, tax_rate_for
 from orders.signals import send_order_status_changed
 from orders.verification import OVERRIDABLE_REASONS, PipelineRun, pipeline, run_pipeline
 from payments.enums import PaymentMethod
-from payments.services import payment_open_for_order
+from payments.services import payment_details_set, payment_open_for_order
 from payments.tasks import (
     invoice_issue_for_order_task,
     payment_capture_for_order_task,
@@ -384,6 +384,56 @@ def order_submit(*, actor, order: Order) -> Order:
     with transaction.atomic():
         locked = lock_order(order.pk)
         return _submit_locked(order=locked, actor=actor)
+
+
+@dataclass(frozen=True)
+class NewCustomer:
+    """A customer entered with the order (staff entry), created with the order's shipping address."""
+
+    name: str
+    email: str
+    phone: str = ""
+    company: str = ""
+
+
+def order_enter(
+    *,
+    actor,
+    order: Order | None = None,
+    customer: Customer | NewCustomer,
+    lines: list[LineInput],
+    shipping_address: AddressSnapshot,
+    channel: str,
+    priority: str,
+    payment_method: str,
+    shipping_total: Decimal,
+    customer_note: str = "",
+    internal_note: str = "",
+    card=None,
+    submit: bool = False,
+) -> Order:
+    """Staff order entry as one operation: the customer (a new one is created), the draft
+    (created, or `order` updated), its card and, with `submit`, the placing; all or nothing.
+
+    `card` is what `payments.services.payment_card_tokenize` returned: the gateway is called
+    by the caller before this transaction opens, never inside it.
+    """
+    with transaction.atomic():
+        if isinstance(customer, NewCustomer):
+            customer = customer_create(actor=actor, name=customer.name, email=customer.email, phone=customer.phone,
+                                       company=customer.company, address=shipping_address)
+        terms = {"customer": customer, "lines": lines, "shipping_address": shipping_address, "channel": channel,
+                 "priority": priority, "payment_method": payment_method, "shipping_total": shipping_total,
+                 "customer_note": customer_note, "internal_note": internal_note}
+        if order is None:
+            order = order_create(actor=actor, **terms)
+        else:
+            order = order_update_draft(actor=actor, order=order, **terms)
+        if card is not None:
+            payment_details_set(actor=actor, order=order, card=card)
+        if submit:
+            order = order_submit(actor=actor, order=order)
+    return order
 
 
 # -- verification and holds -----------------------------------------------------------

@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -14,15 +13,14 @@ from django_filters.views import FilterView
 from django_tables2 import LazyPaginator, SingleTableMixin
 
 from inventory.models import Product
-from oms.exceptions import DomainError
+from oms.exceptions import DomainError, NotPermitted
 from orders import forms as order_forms
 from orders import selectors, services
 from orders.enums import OPEN_EXPOSURE_STATUSES, OrderStatus
 from orders.filters import OrderFilter
 from orders.models import Customer, Order
-from orders.services import NotPermitted
 from orders.tables import OrderTable
-from payments.services import payment_card_tokenize, payment_details_set
+from payments.services import payment_card_tokenize
 
 
 # -- dashboard and list ---------------------------------------------------------------
@@ -224,16 +222,6 @@ def _entry_forms(request: HttpRequest, *, order: Order | None = None):
     return header, shipping, lines
 
 
-def _finish_entry(user, order: Order, *, card, submit: bool) -> Order:
-    """The common end of entering and editing an order, inside its transaction: the card
-    (already tokenized), then the submit."""
-    if card is not None:
-        payment_details_set(actor=user, order=order, card=card)
-    if submit:
-        order = services.order_submit(actor=user, order=order)
-    return order
-
-
 def _entry_saved(request: HttpRequest, order: Order, *, submit: bool) -> HttpResponse:
     order.refresh_from_db()  # verification may already have run after the commit
     if submit:
@@ -241,10 +229,6 @@ def _entry_saved(request: HttpRequest, order: Order, *, submit: bool) -> HttpRes
     else:
         messages.success(request, f"Draft {order.number} saved.")
     return redirect(order)
-
-
-def _tokenized_card(data: dict):
-    return payment_card_tokenize(card_number=data["card_number"]) if data["card_number"] else None
 
 
 def _chosen_customer(header) -> Customer | None:
@@ -259,38 +243,39 @@ def _render_entry(request, header, shipping, lines, order=None, status=200):
     }, status=status)
 
 
+def _enter(request: HttpRequest, header, shipping, lines, *, order: Order | None = None) -> Order:
+    """Tokenize the card (the gateway is called before any transaction or lock), then enter the
+    order in one service call."""
+    data = header.cleaned_data
+    card = payment_card_tokenize(card_number=data["card_number"]) if data["card_number"] else None
+    customer = data["customer"]
+    if customer is None:
+        customer = services.NewCustomer(name=data["new_customer_name"], email=data["new_customer_email"],
+                                        phone=data["new_customer_phone"], company=data["new_customer_company"])
+    return services.order_enter(
+        actor=request.user, order=order, customer=customer, lines=lines.line_inputs(),
+        shipping_address=shipping.snapshot(), channel=data["channel"], priority=data["priority"],
+        payment_method=data["payment_method"], shipping_total=data["shipping_total"],
+        customer_note=data["customer_note"], internal_note=data["internal_note"], card=card,
+        submit=request.POST.get("submit_action") == "submit",
+    )
+
+
 @login_required
 @permission_required("orders.add_order", raise_exception=True)
 def order_create(request: HttpRequest) -> HttpResponse:
     header, shipping, lines = _entry_forms(request)
     if request.method != "POST" or not (header.is_valid() & shipping.is_valid() & lines.is_valid()):
         return _render_entry(request, header, shipping, lines, status=400 if request.method == "POST" else 200)
-    submit = request.POST.get("submit_action") == "submit"
-    data = header.cleaned_data
     try:
-        card = _tokenized_card(data)  # the gateway is called before the transaction opens
-        with transaction.atomic():
-            customer = data["customer"]
-            if header.wants_new_customer():
-                customer = services.customer_create(
-                    actor=request.user, name=data["new_customer_name"], email=data["new_customer_email"],
-                    phone=data["new_customer_phone"], company=data["new_customer_company"],
-                    address=shipping.snapshot(),
-                )
-            order = services.order_create(
-                actor=request.user, customer=customer, lines=lines.line_inputs(),
-                shipping_address=shipping.snapshot(), channel=data["channel"], priority=data["priority"],
-                payment_method=data["payment_method"], shipping_total=data["shipping_total"],
-                customer_note=data["customer_note"], internal_note=data["internal_note"],
-            )
-            order = _finish_entry(request.user, order, card=card, submit=submit)
+        order = _enter(request, header, shipping, lines)
     except ValidationError as exc:
         header.add_error(None, exc.messages)
         return _render_entry(request, header, shipping, lines, status=400)
     except DomainError as exc:
         header.add_error(None, exc.message)
         return _render_entry(request, header, shipping, lines, status=400)
-    return _entry_saved(request, order, submit=submit)
+    return _entry_saved(request, order, submit=request.POST.get("submit_action") == "submit")
 
 
 @login_required
@@ -305,19 +290,8 @@ def order_edit(request: HttpRequest, number: str) -> HttpResponse:
     if request.method != "POST" or not (header.is_valid() & shipping.is_valid() & lines.is_valid()):
         return _render_entry(request, header, shipping, lines, order=order,
                              status=400 if request.method == "POST" else 200)
-    data = header.cleaned_data
-    submit = request.POST.get("submit_action") == "submit"
     try:
-        card = _tokenized_card(data)  # the gateway is called before the draft is locked
-        with transaction.atomic():
-            order = services.order_update_draft(
-                actor=request.user, order=order, lines=lines.line_inputs(), shipping_address=shipping.snapshot(),
-                customer=data["customer"], channel=data["channel"], priority=data["priority"],
-                payment_method=data["payment_method"],
-                shipping_total=data["shipping_total"], customer_note=data["customer_note"],
-                internal_note=data["internal_note"],
-            )
-            order = _finish_entry(request.user, order, card=card, submit=submit)
+        order = _enter(request, header, shipping, lines, order=order)
     except ValidationError as exc:
         header.add_error(None, exc.messages)
         return _render_entry(request, header, shipping, lines, order=order, status=400)
@@ -326,7 +300,7 @@ def order_edit(request: HttpRequest, number: str) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect(order)
-    return _entry_saved(request, order, submit=submit)
+    return _entry_saved(request, order, submit=request.POST.get("submit_action") == "submit")
 
 
 @login_required
