@@ -44,6 +44,7 @@ from fulfillment.models import (
     Wave,
 )
 from inventory.models import Allocation, Product, Warehouse
+from oms.actors import user_or_none as _user
 from oms.exceptions import DomainError, TransitionRefused
 from oms.sequences import sequence_next
 from oms.tasks import enqueue_on_commit
@@ -55,10 +56,6 @@ logger = logging.getLogger(__name__)
 
 PACKABLE_ORDER_STATUSES = (OrderStatus.IN_FULFILLMENT, OrderStatus.PARTIALLY_SHIPPED)
 RELEASABLE_ORDER_STATUSES = (OrderStatus.CONFIRMED, OrderStatus.IN_FULFILLMENT, OrderStatus.PARTIALLY_SHIPPED)
-
-
-def _user(actor):
-    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
 
 
 def _record(order: Order, message: str, *, actor=None, customer_visible: bool = False, **data) -> None:

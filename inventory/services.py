@@ -48,6 +48,7 @@ from inventory.models import (
 )
 from inventory.selectors import incoming_by_level
 from inventory.signals import stock_replenished
+from oms.actors import user_or_none
 from oms.exceptions import DomainError, TransitionRefused
 from oms.sequences import sequence_next
 from oms.tasks import enqueue_on_commit
@@ -62,15 +63,11 @@ class StockConflict(DomainError):
         super().__init__(message, code="stock_conflict")
 
 
-def _user(actor):
-    return actor if actor is not None and actor.is_authenticated else None
-
-
 def _movement(level: StockLevel, kind: str, *, actor, on_hand: int = 0, allocated: int = 0, order=None,
               purchase_order=None, reference: str = "", reason: str = "") -> StockMovement:
     return StockMovement(
         stock_level=level, product_id=level.product_id, warehouse_id=level.warehouse_id, kind=kind,
-        on_hand_delta=on_hand, allocated_delta=allocated, actor=_user(actor), order=order,
+        on_hand_delta=on_hand, allocated_delta=allocated, actor=user_or_none(actor), order=order,
         purchase_order=purchase_order, reference=reference[:100], reason=reason[:255],
     )
 
@@ -610,7 +607,7 @@ def purchase_order_create(*, actor, supplier: Supplier, warehouse: Warehouse, li
         raise DomainError(f"Supplier {supplier} is inactive.")
     with transaction.atomic():
         po = PurchaseOrder(supplier=supplier, warehouse=warehouse, note=note.strip(), expected_at=expected_at,
-                           created_by=_user(actor))
+                           created_by=user_or_none(actor))
         po.number = f"PO-{sequence_next(name='po'):06d}"
         po.save()
         PurchaseOrderLine.objects.bulk_create([

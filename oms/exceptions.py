@@ -15,3 +15,10 @@ class TransitionRefused(DomainError):
 
     def __init__(self, message: str):
         super().__init__(message, code="transition_refused")
+
+
+class NotPermitted(DomainError):
+    """The acting user may not do this (a screen answers 403 with the message)."""
+
+    def __init__(self, message: str):
+        super().__init__(message, code="not_permitted")

@@ -17,11 +17,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, IntegerField, Prefetch, Q, Value, When, prefetch_related_objects
 from django.utils import timezone
-from django_fsm import can_proceed, has_transition_perm
 
 from inventory.models import Product
 from inventory.services import allocation_allocate_order, allocations_consume, allocations_release_for_order
-from oms.exceptions import DomainError, TransitionRefused
+from oms.actors import user_or_none
+from oms.exceptions import DomainError, NotPermitted, TransitionRefused
+from oms.fsm import transition_refusal
 from oms.money import ZERO, minor_units
 from oms.sequences import sequence_next
 from oms.tasks import enqueue_on_commit
@@ -41,11 +42,6 @@ from payments.tasks import (
 
 if TYPE_CHECKING:
     from orders.intake import IntakeOrder
-
-
-class NotPermitted(DomainError):
-    def __init__(self, message: str):
-        super().__init__(message, code="not_permitted")
 
 
 # Which stage timestamp a status stamps, the first time the order reaches it.
@@ -90,7 +86,7 @@ def order_event_record(
     return OrderEvent.objects.create(
         order=order,
         type=type,
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=user_or_none(actor),
         message=message,
         from_status=from_status,
         to_status=to_status,
@@ -114,12 +110,7 @@ def order_note_add(*, actor, order: Order, message: str, customer_visible: bool 
 
 def _ensure_can(order: Order, name: str, actor) -> None:
     """Refuse clearly, before any other rule, a transition the order's state or the actor forbids."""
-    method = getattr(order, name)
-    verb = TRANSITION_VERBS[name]
-    if not can_proceed(method):
-        raise TransitionRefused(f"Order {order.number} is {order.get_status_display().lower()}; it cannot be {verb}.")
-    if actor is not None and not has_transition_perm(method, actor):
-        raise NotPermitted(f"You are not allowed to have an order {verb}.")
+    transition_refusal(order, name, actor=actor, noun="order", verb=TRANSITION_VERBS[name])
 
 
 def _transition(order: Order, name: str, actor, *args) -> tuple[str, str]:
@@ -300,7 +291,7 @@ def order_create(
             customer=customer, channel=channel, priority=priority, payment_method=payment_method,
             currency=currency, shipping_total=shipping_total or ZERO, customer_note=customer_note,
             internal_note=internal_note, external_reference=external_reference, api_client=api_client,
-            created_by=actor if actor is not None and actor.is_authenticated else None,
+            created_by=user_or_none(actor),
         )
         order.set_shipping_address(shipping_address)
         order.set_billing_address(billing_address or shipping_address)
@@ -473,14 +464,10 @@ def _apply_verification(order: Order, actor, run: PipelineRun) -> Order:
         order.hold_reason = hold.reason
         extra = ("hold_reason",)
         OrderHold.objects.create(order=order, reason=hold.reason, message=hold.message,
-                                 check_name=run.hold_check.name, created_by=_user_or_none(actor))
+                                 check_name=run.hold_check.name, created_by=user_or_none(actor))
     _save_transition(order, *extra)
     _status_event(order, actor, change, message, checks=run.summary(), overridden=run.overridden)
     return order
-
-
-def _user_or_none(actor):
-    return actor if actor is not None and actor.is_authenticated else None
 
 
 def order_verify(*, actor, order: Order) -> Order:
@@ -524,7 +511,7 @@ def order_hold(*, actor, order: Order, reason: str = HoldReason.MANUAL, message:
         change = _transition(locked, "hold", actor)
         locked.hold_reason = reason
         _save_transition(locked, "hold_reason")
-        OrderHold.objects.create(order=locked, reason=reason, message=message, created_by=_user_or_none(actor))
+        OrderHold.objects.create(order=locked, reason=reason, message=message, created_by=user_or_none(actor))
         _status_event(locked, actor, change, f"Put on hold ({HoldReason(reason).label}): {message}")
     return locked
 
@@ -547,7 +534,7 @@ def order_release_hold(*, actor, order: Order, note: str = "", override: bool = 
         held_reason = locked.hold_reason
         change = _transition(locked, "release_hold", actor)
         OrderHold.objects.active().filter(order=locked).update(
-            released_at=timezone.now(), released_by=_user_or_none(actor), release_note=note.strip(),
+            released_at=timezone.now(), released_by=user_or_none(actor), release_note=note.strip(),
             override=override,
         )
         locked.hold_reason = ""
@@ -693,7 +680,7 @@ def order_cancel(*, actor, order: Order, reason: str) -> Order:
         locked.cancel_reason = reason[:255]
         locked.hold_reason = ""
         OrderHold.objects.active().filter(order=locked).update(
-            released_at=timezone.now(), released_by=_user_or_none(actor), release_note="Order cancelled."
+            released_at=timezone.now(), released_by=user_or_none(actor), release_note="Order cancelled."
         )
         _save_transition(locked, "cancel_reason", "hold_reason")
         # inventory (issue #3): allocated stock is given back (and may serve waiting backorders).

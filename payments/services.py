@@ -25,6 +25,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django_fsm import can_proceed
 
+from oms.actors import user_or_none
 from oms.exceptions import DomainError, TransitionRefused
 from oms.money import ZERO, minor_units, quantize
 from oms.sequences import sequence_next
@@ -52,10 +53,6 @@ FULLY_SHIPPED_STATUSES = (OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatu
 UNINVOICEABLE_STATUSES = (OrderStatus.DRAFT, OrderStatus.CANCELLED)
 MANUAL_GATEWAY = "manual"
 TIMEOUT_MESSAGE = "The payment gateway did not answer in time; the outcome is unknown. Retrying is safe."
-
-
-def _user_or_none(actor):
-    return actor if actor is not None and actor.is_authenticated else None
 
 
 def clean_amount(amount, currency: str) -> Decimal:
@@ -169,7 +166,7 @@ def _reserve(*, payment_id: int, kind: str, amount: Decimal, key: str, actor, no
             with transaction.atomic():
                 row = PaymentTransaction.objects.create(
                     payment=payment, kind=kind, amount=amount, currency=payment.currency, idempotency_key=key,
-                    gateway=_gateway_name(payment, kind), note=note[:255], actor=_user_or_none(actor),
+                    gateway=_gateway_name(payment, kind), note=note[:255], actor=user_or_none(actor),
                 )
         except IntegrityError:
             raise DomainError("That request was already made for another payment.", code="idempotency_conflict")
@@ -420,7 +417,7 @@ def _void_unauthorized(*, payment: Payment, key: str, actor) -> PaymentTransacti
         locked.save(update_fields=["status", "updated_at"])
         row = PaymentTransaction.objects.create(
             payment=locked, kind=TransactionKind.VOID, amount=ZERO, currency=locked.currency, idempotency_key=key,
-            outcome=TransactionOutcome.SUCCEEDED, completed_at=timezone.now(), actor=_user_or_none(actor),
+            outcome=TransactionOutcome.SUCCEEDED, completed_at=timezone.now(), actor=user_or_none(actor),
             note="Nothing was authorized; no gateway call.",
         )
         _announce(locked, row, actor)
@@ -464,7 +461,7 @@ def payment_record_manual(*, actor, order: Order, amount, currency: str, referen
         row = PaymentTransaction.objects.create(
             payment=payment, kind=TransactionKind.MANUAL, amount=amount, currency=currency, idempotency_key=key,
             outcome=TransactionOutcome.SUCCEEDED, gateway=MANUAL_GATEWAY, gateway_reference=reference.strip()[:100],
-            note=note.strip()[:255], actor=_user_or_none(actor), completed_at=timezone.now(),
+            note=note.strip()[:255], actor=user_or_none(actor), completed_at=timezone.now(),
         )
         payment.authorized_amount += amount
         payment.captured_amount += amount
@@ -539,7 +536,7 @@ def invoice_issue(*, actor, order: Order, send_email: bool = True) -> Invoice:
             order=order, currency=order.currency, issued_at=issued_at, payment_method=order.payment_method,
             due_date=today + timedelta(days=settings.OMS_INVOICE_DUE_DAYS.get(order.payment_method, 0)),
             seller=dict(settings.OMS_SELLER), buyer=_buyer(order), shipping_total=order.shipping_total,
-            total=order.total, issued_by=_user_or_none(actor),
+            total=order.total, issued_by=user_or_none(actor),
         )
         lines = _invoice_lines(order)
         invoice.subtotal = sum((line.net_amount for line in lines), ZERO)
@@ -640,7 +637,7 @@ def credit_note_issue(*, actor, invoice: Invoice, amount, reason: str = "",
         note = CreditNote.objects.create(
             number=f"CN-{year}-{sequence_next(name=f'credit-note-{year}'):06d}", invoice=invoice,
             transaction=payment_transaction, currency=invoice.currency, amount=amount, tax_amount=tax,
-            reason=reason.strip()[:255], issued_at=issued_at, issued_by=_user_or_none(actor),
+            reason=reason.strip()[:255], issued_at=issued_at, issued_by=user_or_none(actor),
         )
         send_order_payment_event(order_id=invoice.order_id, actor=actor, credit_note=note.number,
                                  message=f"Credit note {note.number} issued against {invoice.number}: "

@@ -21,9 +21,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django_fsm import can_proceed
 
-from oms.exceptions import DomainError, TransitionRefused
+from oms.actors import user_or_none
+from oms.exceptions import DomainError, NotPermitted
+from oms.fsm import transition_refusal
 from oms.money import ZERO, quantize
 from oms.sequences import sequence_next
 from oms.tasks import enqueue_on_commit
@@ -37,11 +38,7 @@ from returns.policy import RequestedLine, free_return_shipping, policy_problems,
 from returns.stock import restock_returned_units, scrap_returned_units
 
 
-class NotPermitted(DomainError):
-    def __init__(self, message: str):
-        super().__init__(message, code="not_permitted")
-
-
+# What a transition does, in the words staff read when it is refused.
 TRANSITION_VERBS = {
     "approve": "approved",
     "reject": "rejected",
@@ -51,18 +48,6 @@ TRANSITION_VERBS = {
     "exchange": "exchanged",
     "close": "closed",
     "cancel": "cancelled",
-}
-
-# The permission each transition needs (the same as on the model's transitions).
-TRANSITION_PERMISSIONS = {
-    "approve": "returns.approve_return",
-    "reject": "returns.approve_return",
-    "receive": "returns.receive_return",
-    "inspect": "returns.receive_return",
-    "refund": "returns.resolve_return",
-    "exchange": "returns.resolve_return",
-    "close": "returns.close_return",
-    "cancel": "returns.close_return",
 }
 
 
@@ -80,29 +65,12 @@ class InspectionDecision:
     note: str = ""
 
 
-def _user_or_none(actor):
-    return actor if actor is not None and actor.is_authenticated else None
-
-
-def _ensure_permitted(name: str, actor) -> None:
-    if actor is not None and not actor.has_perm(TRANSITION_PERMISSIONS[name]):
-        raise NotPermitted(f"You are not allowed to have a return {TRANSITION_VERBS[name]}.")
-
-
-def _ensure_can(rma: ReturnRequest, name: str, actor) -> None:
-    """Refuse clearly a transition the actor may not make or the return's state forbids."""
-    _ensure_permitted(name, actor)
-    if not can_proceed(getattr(rma, name)):
-        raise TransitionRefused(f"Return {rma.number} is {rma.get_status_display().lower()}; "
-                                f"it cannot be {TRANSITION_VERBS[name]}.")
-
-
-def _refuse_unless(rma: ReturnRequest, status: str, name: str, actor) -> None:
-    """The checks of `_ensure_can` for a transition whose guard needs input the caller gives next."""
-    _ensure_permitted(name, actor)
-    if rma.status != status:
-        raise TransitionRefused(f"Return {rma.number} is {rma.get_status_display().lower()}; "
-                                f"it cannot be {TRANSITION_VERBS[name]}.")
+def _ensure_can(rma: ReturnRequest, name: str, actor, *, conditions: bool = True, refusal: str | None = None
+                ) -> None:
+    """Refuse clearly a transition the return's state or the actor forbids (`conditions=False`:
+    the state alone, for a transition whose guard reads input the caller applies next)."""
+    transition_refusal(rma, name, actor=actor, noun="return", verb=TRANSITION_VERBS[name], conditions=conditions,
+                       refusal=refusal)
 
 
 def _event(rma: ReturnRequest, actor, message: str, *, customer_visible: bool = True, order: Order | None = None,
@@ -180,7 +148,7 @@ def return_request_create(*, actor, order: Order, lines: list[ReturnLineInput], 
             number=f"RMA-{sequence_next(name='rma'):06d}", order=locked, source=source, note=note.strip(),
             free_return_shipping=free_return_shipping(line.reason for line in requested),
             policy_override_note=override_note if problems else "",
-            policy_overridden_by=_user_or_none(actor) if problems else None, created_by=_user_or_none(actor),
+            policy_overridden_by=user_or_none(actor) if problems else None, created_by=user_or_none(actor),
         )
         ReturnLine.objects.bulk_create([
             ReturnLine(return_request=rma, order_line=line.order_line, quantity=line.quantity, reason=line.reason,
@@ -249,12 +217,9 @@ def return_scan_item(*, actor, return_request: ReturnRequest, code: str) -> Retu
     code = (code or "").strip()
     if not code:
         raise DomainError("Scan a barcode or type a SKU.")
-    _ensure_permitted("receive", actor)
     with transaction.atomic():
         rma = lock_return(return_request.pk)
-        if rma.status != ReturnStatus.APPROVED:
-            raise TransitionRefused(f"Return {rma.number} is {rma.get_status_display().lower()}; "
-                                    "only an approved return is scanned in.")
+        _ensure_can(rma, "receive", actor, conditions=False, refusal="only an approved return is scanned in")
         lines = [line for line in rma.lines.select_related("order_line__product")
                  if code.lower() in (line.order_line.sku.lower(), (line.order_line.product.barcode or "").lower())]
         if not lines:
@@ -275,7 +240,7 @@ def return_receive(*, actor, return_request: ReturnRequest, quantities: dict[int
     with transaction.atomic():
         lock_order(return_request.order_id)
         rma = lock_return(return_request.pk)
-        _refuse_unless(rma, ReturnStatus.APPROVED, "receive", actor)
+        _ensure_can(rma, "receive", actor, conditions=False)
         lines = list(rma.lines.select_related("order_line").order_by("pk"))
         if quantities is not None:
             by_id = {line.pk: line for line in lines}
@@ -319,7 +284,7 @@ def return_inspect(*, actor, return_request: ReturnRequest, decisions: dict[int,
     """Decide per received line: restock (back to sellable stock through the ledger) or scrap."""
     with transaction.atomic():
         rma = lock_return(return_request.pk)
-        _refuse_unless(rma, ReturnStatus.ITEMS_RECEIVED, "inspect", actor)
+        _ensure_can(rma, "inspect", actor, conditions=False)
         lines = list(rma.lines.select_related("order_line__product").order_by("pk"))
         for line in lines:
             if not line.quantity_received:

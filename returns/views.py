@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from oms.exceptions import DomainError
+from oms.fsm import offered_transitions
 from orders.models import Order
 from returns import forms, selectors, services
 from returns.documents import return_label_pdf
@@ -55,11 +56,11 @@ def return_list(request):
 
 @dataclass(frozen=True)
 class ReturnAction:
+    """A button on the return page, shown when django-fsm offers its transition to the user."""
+
     name: str
     label: str
     style: str
-    permission: str
-    statuses: tuple
     form: Callable  # (rma, data=None) -> bound or unbound form
     run: Callable  # (request, rma, form) -> message
     confirm: str = ""
@@ -120,24 +121,17 @@ def _lines_form(form_class, prefix: str):
 
 
 ACTIONS = {action.name: action for action in [
-    ReturnAction("approve", "Approve", "success", "returns.approve_return", (ReturnStatus.REQUESTED,),
-                 _form(forms.NoteForm, "approve"), _approve, confirm="Approve this return and e-mail the label?"),
-    ReturnAction("reject", "Reject", "outline-danger", "returns.approve_return", (ReturnStatus.REQUESTED,),
-                 _form(forms.ReasonForm, "reject"), _reject),
-    ReturnAction("receive", "Confirm receipt", "primary", "returns.receive_return", (ReturnStatus.APPROVED,),
-                 _lines_form(forms.ReceiveForm, "receive"), _receive),
-    ReturnAction("inspect", "Record inspection", "primary", "returns.receive_return", (ReturnStatus.ITEMS_RECEIVED,),
-                 _lines_form(forms.InspectForm, "inspect"), _inspect),
-    ReturnAction("refund", "Refund", "success", "returns.resolve_return", (ReturnStatus.INSPECTED,),
-                 _form(forms.RefundForm, "refund"), _refund, confirm="Refund this return to the customer's payment?"),
-    ReturnAction("exchange", "Exchange", "outline-success", "returns.resolve_return", (ReturnStatus.INSPECTED,),
-                 _form(forms.NoteForm, "exchange"), _exchange,
+    ReturnAction("approve", "Approve", "success", _form(forms.NoteForm, "approve"), _approve,
+                 confirm="Approve this return and e-mail the label?"),
+    ReturnAction("reject", "Reject", "outline-danger", _form(forms.ReasonForm, "reject"), _reject),
+    ReturnAction("receive", "Confirm receipt", "primary", _lines_form(forms.ReceiveForm, "receive"), _receive),
+    ReturnAction("inspect", "Record inspection", "primary", _lines_form(forms.InspectForm, "inspect"), _inspect),
+    ReturnAction("refund", "Refund", "success", _form(forms.RefundForm, "refund"), _refund,
+                 confirm="Refund this return to the customer's payment?"),
+    ReturnAction("exchange", "Exchange", "outline-success", _form(forms.NoteForm, "exchange"), _exchange,
                  confirm="Send the items again as a free replacement order?"),
-    ReturnAction("close", "Close", "outline-secondary", "returns.close_return",
-                 (ReturnStatus.INSPECTED, ReturnStatus.REFUNDED, ReturnStatus.EXCHANGED, ReturnStatus.REJECTED),
-                 _form(forms.NoteForm, "close"), _close),
-    ReturnAction("cancel", "Cancel return", "outline-danger", "returns.close_return",
-                 (ReturnStatus.REQUESTED, ReturnStatus.APPROVED), _form(forms.ReasonForm, "cancel"), _cancel),
+    ReturnAction("close", "Close", "outline-secondary", _form(forms.NoteForm, "close"), _close),
+    ReturnAction("cancel", "Cancel return", "outline-danger", _form(forms.ReasonForm, "cancel"), _cancel),
 ]}
 
 
@@ -147,15 +141,14 @@ def return_detail(request, number: str):
         rma = selectors.return_detail(number=number)
     except ReturnRequest.DoesNotExist:
         raise Http404("No such return") from None
-    actions = [(action, action.form(rma)) for action in ACTIONS.values()
-               if rma.status in action.statuses and request.user.has_perm(action.permission)]
+    offered = offered_transitions(rma, request.user)
+    actions = [(action, action.form(rma)) for action in ACTIONS.values() if action.name in offered]
     return render(request, "returns/returnrequest_detail.html", {
         "rma": rma,
         "order": rma.order,
         "lines": rma.lines.all(),
         "actions": actions,
-        "scan_form": forms.ScanForm() if rma.status == ReturnStatus.APPROVED
-        and request.user.has_perm("returns.receive_return") else None,
+        "scan_form": forms.ScanForm() if "receive" in offered else None,
         "suggestion": services.refund_suggestion(rma) if rma.status == ReturnStatus.INSPECTED else None,
         "events": selectors.return_events(rma),
     })

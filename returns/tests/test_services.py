@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from oms.exceptions import DomainError, TransitionRefused
+from oms.exceptions import DomainError, NotPermitted, TransitionRefused
 from orders.enums import OrderEventType, OrderStatus
 from orders.models import Order, OrderEvent
 from inventory.models import StockLevel
@@ -18,7 +18,7 @@ from returns import services
 from returns.enums import InspectionOutcome, OrderReturnStatus, ReturnReason, ReturnSource, ReturnStatus
 from returns.models import NonReturnableProduct, ReturnEmail, ReturnRequest
 from returns.selectors import order_return_status, returnable_lines
-from returns.services import InspectionDecision, NotPermitted
+from returns.services import InspectionDecision
 from returns.tests.conftest import line_inputs
 from tests.factories import CustomerFactory, ProductFactory
 

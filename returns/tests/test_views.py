@@ -75,6 +75,17 @@ def test_the_detail_page_offers_each_role_its_actions(delivered_order, login, sa
     assert "action-approve" not in page
 
 
+def test_an_approved_return_offers_receipt_before_anything_is_scanned(delivered_order, login, sales_user,
+                                                                      warehouse_user):
+    """The receive button is django-fsm's transition from `approved`; its guard (items received)
+    is asked when the quantities come back, not when the page is drawn."""
+    rma = _rma(delivered_order())
+    services.return_approve(actor=sales_user, return_request=rma)
+    page = login(warehouse_user).get(rma.get_absolute_url()).content.decode()
+    assert "action-receive" in page and 'name="code"' in page
+    assert "action-approve" not in page and "action-inspect" not in page
+
+
 def test_staff_walk_a_return_through_the_detail_page(delivered_order, login, sales_user, warehouse_user,
                                                      finance_user, django_capture_on_commit_callbacks):
     order = delivered_order()
