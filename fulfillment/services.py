@@ -46,6 +46,7 @@ from fulfillment.models import (
 from inventory.models import Allocation, Product, Warehouse
 from oms.actors import user_or_none as _user
 from oms.exceptions import DomainError, TransitionRefused
+from oms.fsm import transition_refusal
 from oms.sequences import sequence_next
 from oms.tasks import enqueue_on_commit
 from orders.enums import OrderEventType, OrderStatus
@@ -215,9 +216,15 @@ def shipment_start(*, actor, order: Order, warehouse: Warehouse) -> Shipment:
 
 
 def _ensure_status(shipment: Shipment, *allowed: str, verb: str) -> None:
+    """For what is not a transition (changing a shipment's contents): the same words as a refused one."""
     if shipment.status not in allowed:
         raise TransitionRefused(f"Shipment {shipment.number} is {shipment.get_status_display().lower()}; "
                                 f"it cannot be {verb}.")
+
+
+def _ensure_can(shipment: Shipment, name: str, *, verb: str) -> None:
+    """The state alone: what the pack guard asks (lines, packages) is said more precisely next."""
+    transition_refusal(shipment, name, noun="shipment", verb=verb, conditions=False)
 
 
 def shipment_scan(*, actor, shipment: Shipment, code: str, quantity: int = 1) -> ShipmentLine:
@@ -287,7 +294,7 @@ def shipment_pack(*, actor, shipment: Shipment) -> Shipment:
     """Close the boxes: a packed shipment has its lines and at least one package."""
     with transaction.atomic():
         shipment = lock_shipment(shipment.pk)
-        _ensure_status(shipment, ShipmentStatus.PACKING, verb="closed as packed")
+        _ensure_can(shipment, "pack", verb="closed as packed")
         if not shipment.has_lines():
             raise DomainError(f"Shipment {shipment.number} is empty: scan its items first.")
         if not shipment.has_packages():
@@ -303,7 +310,7 @@ def shipment_pack(*, actor, shipment: Shipment) -> Shipment:
 def shipment_reopen(*, actor, shipment: Shipment) -> Shipment:
     with transaction.atomic():
         shipment = lock_shipment(shipment.pk)
-        _ensure_status(shipment, ShipmentStatus.PACKED, verb="reopened")
+        _ensure_can(shipment, "reopen", verb="reopened")
         shipment.reopen()
         shipment.save(update_fields=["status", "updated_at"])
     return shipment
@@ -313,7 +320,7 @@ def shipment_cancel(*, actor, shipment: Shipment) -> Shipment:
     """Abandon a shipment that has not left: its items go back to be packed again."""
     with transaction.atomic():
         shipment = lock_shipment(shipment.pk)
-        _ensure_status(shipment, *OPEN_SHIPMENT_STATUSES, verb="cancelled")
+        _ensure_can(shipment, "cancel", verb="cancelled")
         shipment.cancel()
         shipment.save(update_fields=["status", "updated_at"])
         _record(shipment.order, f"Shipment {shipment.number} cancelled before it left.", actor=actor,
@@ -338,7 +345,7 @@ def shipment_ship(*, actor, shipment: Shipment, service_level: ServiceLevel, tra
     tracking_number = tracking_number.strip() or new_tracking_number(service_level)
     with transaction.atomic():
         shipment = lock_shipment(shipment.pk)
-        _ensure_status(shipment, ShipmentStatus.PACKED, verb="shipped")
+        _ensure_can(shipment, "ship", verb="shipped")
         if not service_level.active or not service_level.carrier.active:
             raise DomainError(f"{service_level} is not offered any more.")
         quotes = {q.service_level.pk: q for q in shipping_quotes(

@@ -25,7 +25,6 @@ from datetime import date
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
-from django_fsm import can_proceed
 
 from inventory.enums import MovementKind, PurchaseOrderStatus
 from inventory.forecast import daily_demand_by_level, forecast
@@ -49,7 +48,8 @@ from inventory.models import (
 from inventory.selectors import incoming_by_level
 from inventory.signals import stock_replenished
 from oms.actors import user_or_none
-from oms.exceptions import DomainError, TransitionRefused
+from oms.exceptions import DomainError
+from oms.fsm import transition_refusal
 from oms.sequences import sequence_next
 from oms.tasks import enqueue_on_commit
 
@@ -653,11 +653,8 @@ def purchase_orders_create_from_alerts(*, actor, alerts: Iterable[ReorderAlert],
 
 
 def _po_transition(po: PurchaseOrder, name: str, verb: str, *args) -> None:
-    method = getattr(po, name)
-    if not can_proceed(method):
-        raise TransitionRefused(f"Purchase order {po.number} is {po.get_status_display().lower()}; "
-                                f"it cannot be {verb}.")
-    method(*args)
+    transition_refusal(po, name, noun="purchase order", verb=verb)
+    getattr(po, name)(*args)
 
 
 def purchase_order_send(*, actor, purchase_order: PurchaseOrder) -> PurchaseOrder:
@@ -690,9 +687,8 @@ def purchase_order_receive(*, actor, purchase_order: PurchaseOrder, quantities: 
         raise DomainError("Enter the quantity received for at least one line.")
     with transaction.atomic():
         po = lock_purchase_order(purchase_order.pk)
-        if not po.is_receivable:
-            raise TransitionRefused(f"Purchase order {po.number} is {po.get_status_display().lower()}; "
-                                    "only sent purchase orders can be received.")
+        transition_refusal(po, "receive", noun="purchase order", verb="received",
+                           refusal="only sent purchase orders can be received")
         lines = {line.pk: line for line in lock_purchase_order_lines(po.pk)}
         for line_id, quantity in quantities.items():
             line = lines.get(line_id)

@@ -27,6 +27,7 @@ from django_fsm import can_proceed
 
 from oms.actors import user_or_none
 from oms.exceptions import DomainError, TransitionRefused
+from oms.fsm import transition_refusal
 from oms.money import ZERO, minor_units, quantize
 from oms.sequences import sequence_next
 from oms.tasks import enqueue_on_commit
@@ -187,14 +188,15 @@ def _replay(row: PaymentTransaction, *, payment_id: int, kind: str, amount: Deci
     raise DomainError("This payment operation is already in progress; look again in a moment.", code="in_progress")
 
 
+def _refuse(payment: Payment, name: str, refusal: str) -> None:
+    transition_refusal(payment, name, noun="payment", verb=name, subject="The payment", refusal=refusal)
+
+
 def _refuse_or_reserve(payment: Payment, kind: str, amount: Decimal) -> None:
-    status = payment.get_status_display().lower()
     if kind == TransactionKind.AUTHORIZE:
-        if not can_proceed(payment.authorize):
-            raise TransitionRefused(f"The payment is {status}; it cannot be authorized again.")
+        _refuse(payment, "authorize", "it cannot be authorized again")
     elif kind == TransactionKind.CAPTURE:
-        if not can_proceed(payment.capture):
-            raise TransitionRefused(f"The payment is {status}; only an authorized payment can be captured.")
+        _refuse(payment, "capture", "only an authorized payment can be captured")
         if payment.transactions.filter(kind=TransactionKind.VOID).exclude(outcome=TransactionOutcome.FAILED).exists():
             raise TransitionRefused("The authorization is being voided; it cannot be captured.")
         reserved = Payment.objects.filter(
@@ -204,13 +206,11 @@ def _refuse_or_reserve(payment: Payment, kind: str, amount: Decimal) -> None:
             raise DomainError(f"Cannot capture {amount} {payment.currency}: only {payment.capturable} "
                               f"{payment.currency} of the authorization is left.", code="amount_too_high")
     elif kind == TransactionKind.VOID:
-        if not can_proceed(payment.void):
-            raise TransitionRefused(f"The payment is {status}; it cannot be voided. Refund it instead.")
+        _refuse(payment, "void", "it cannot be voided. Refund it instead")
         if payment.pending_capture:
             raise TransitionRefused("A capture is in progress; the payment cannot be voided.")
     elif kind == TransactionKind.REFUND:
-        if not can_proceed(payment.refund):
-            raise TransitionRefused(f"The payment is {status}; nothing captured can be refunded.")
+        _refuse(payment, "refund", "nothing captured can be refunded")
         reserved = Payment.objects.filter(
             pk=payment.pk, captured_amount__gte=F("refunded_amount") + F("pending_refund") + amount
         ).update(pending_refund=F("pending_refund") + amount)
@@ -452,9 +452,7 @@ def payment_record_manual(*, actor, order: Order, amount, currency: str, referen
         existing = PaymentTransaction.objects.filter(idempotency_key=key).first()
         if existing is not None:
             return _replay(existing, payment_id=payment.pk, kind=TransactionKind.MANUAL, amount=amount)[0]
-        if not can_proceed(payment.record_manual):
-            raise TransitionRefused(f"The payment is {payment.get_status_display().lower()}; "
-                                    "no payment can be recorded on it.")
+        _refuse(payment, "record_manual", "no payment can be recorded on it")
         if amount > payment.outstanding:
             raise DomainError(f"{amount} {currency} is more than the {payment.outstanding} {currency} outstanding.",
                               code="amount_too_high")
@@ -595,9 +593,7 @@ def invoice_void(*, actor, invoice: Invoice) -> Invoice:
     """Void an unpaid invoice; its number stays used (the series has no gaps), a new one can be issued."""
     with transaction.atomic():
         locked = lock_invoice(invoice.pk)
-        if not can_proceed(locked.void):
-            raise TransitionRefused(f"Invoice {locked.number} is {locked.get_status_display().lower()}; "
-                                    "it cannot be voided.")
+        transition_refusal(locked, "void", noun="invoice", verb="voided")
         locked.void()
         locked.save(update_fields=["status"])
     return locked
