@@ -1,14 +1,11 @@
 """Warehouse screens (queue, waves and pick lists, packing, shipments), the carrier webhook,
 and the customer's tracking page (no login)."""
 
-import hashlib
-import hmac
 import json
 from datetime import timezone as dt_timezone
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -33,18 +30,13 @@ from fulfillment.forms import (
 )
 from fulfillment.models import Notification, Shipment, Wave
 from inventory.models import Warehouse
+from oms.decorators import staff_required
 from oms.exceptions import DomainError
+from oms.webhooks import webhook_refusal
 from orders.models import Order
 
 PAGE_SIZE = 50
 DEV_CARRIER_WEBHOOK_SECRET = "dev-carrier-webhook-secret"
-
-
-def _staff(permission: str):
-    def decorator(view):
-        return login_required(permission_required(permission, raise_exception=True)(view))
-
-    return decorator
 
 
 def _form_errors(form) -> str:
@@ -65,7 +57,7 @@ def _selected_orders(request) -> list[Order]:
 # -- queue and waves ------------------------------------------------------------------------
 
 
-@_staff("fulfillment.view_shipment")
+@staff_required("fulfillment.view_shipment")
 def queue(request: HttpRequest) -> HttpResponse:
     form = WarehouseChoiceForm(request.GET or None)
     warehouse = form.cleaned_data.get("warehouse") if form.is_valid() else None
@@ -79,7 +71,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@_staff("fulfillment.add_wave")
+@staff_required("fulfillment.add_wave")
 def wave_create(request: HttpRequest) -> HttpResponse:
     warehouse = Warehouse.objects.filter(pk=request.POST.get("warehouse") or 0, active=True).first()
     if warehouse is None:
@@ -97,7 +89,7 @@ def wave_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@_staff("fulfillment.view_shipment")
+@staff_required("fulfillment.view_shipment")
 def packing_slips_bulk(request: HttpRequest) -> HttpResponse:
     """Packing slips of the selected orders, one PDF (what is still to ship of each)."""
     orders = _selected_orders(request)
@@ -110,13 +102,13 @@ def packing_slips_bulk(request: HttpRequest) -> HttpResponse:
     return _pdf(documents.packing_slips_pdf(slips=slips), "packing-slips.pdf")
 
 
-@_staff("fulfillment.view_wave")
+@staff_required("fulfillment.view_wave")
 def wave_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.waves_for_list(), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "fulfillment/wave_list.html", {"page": page})
 
 
-@_staff("fulfillment.view_wave")
+@staff_required("fulfillment.view_wave")
 def wave_detail(request: HttpRequest, number: str) -> HttpResponse:
     try:
         wave = selectors.wave_detail(number)
@@ -127,7 +119,7 @@ def wave_detail(request: HttpRequest, number: str) -> HttpResponse:
         "wave": wave, "orders": orders, "rows": selectors.pick_list(warehouse=wave.warehouse, orders=orders)})
 
 
-@_staff("fulfillment.view_wave")
+@staff_required("fulfillment.view_wave")
 def wave_pick_list_pdf(request: HttpRequest) -> HttpResponse:
     """Pick lists of one or more waves (?wave=W-1&wave=W-2) as one PDF."""
     waves = [selectors.wave_detail(number) for number in request.GET.getlist("wave")
@@ -142,7 +134,7 @@ def wave_pick_list_pdf(request: HttpRequest) -> HttpResponse:
 # -- packing and shipments ------------------------------------------------------------------
 
 
-@_staff("fulfillment.pack_shipment")
+@staff_required("fulfillment.pack_shipment")
 def order_pack(request: HttpRequest, number: str) -> HttpResponse:
     """Where packing an order starts: the warehouses that hold its stock, its open shipments."""
     order = get_object_or_404(Order.objects.select_related("customer"), number=number)
@@ -182,7 +174,7 @@ def _shipment_context(shipment: Shipment) -> dict:
     return context
 
 
-@_staff("fulfillment.view_shipment")
+@staff_required("fulfillment.view_shipment")
 def shipment_detail(request: HttpRequest, number: str) -> HttpResponse:
     try:
         shipment = selectors.shipment_detail(number)
@@ -192,7 +184,7 @@ def shipment_detail(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @require_POST
-@_staff("fulfillment.pack_shipment")
+@staff_required("fulfillment.pack_shipment")
 def shipment_scan(request: HttpRequest, number: str) -> HttpResponse:
     """A scan at the packing bench; refused on the spot (htmx swaps the packing table)."""
     shipment = get_object_or_404(Shipment, number=number)
@@ -241,49 +233,49 @@ def _shipment_action(request, number: str, run, done: str, form_class=None) -> H
 
 
 @require_POST
-@_staff("fulfillment.pack_shipment")
+@staff_required("fulfillment.pack_shipment")
 def shipment_line_remove(request: HttpRequest, number: str, line_id: int) -> HttpResponse:
     return _shipment_action(request, number, lambda s, d: services.shipment_line_remove(
         actor=request.user, shipment=s, line_id=line_id), "Line taken out of {number}.")
 
 
 @require_POST
-@_staff("fulfillment.pack_shipment")
+@staff_required("fulfillment.pack_shipment")
 def package_add(request: HttpRequest, number: str) -> HttpResponse:
     return _shipment_action(request, number, lambda s, d: services.package_add(actor=request.user, shipment=s, **d),
                             "Package added to {number}.", PackageForm)
 
 
 @require_POST
-@_staff("fulfillment.pack_shipment")
+@staff_required("fulfillment.pack_shipment")
 def package_remove(request: HttpRequest, number: str, package_id: int) -> HttpResponse:
     return _shipment_action(request, number, lambda s, d: services.package_remove(
         actor=request.user, shipment=s, package_id=package_id), "Package removed from {number}.")
 
 
 @require_POST
-@_staff("fulfillment.pack_shipment")
+@staff_required("fulfillment.pack_shipment")
 def shipment_pack(request: HttpRequest, number: str) -> HttpResponse:
     return _shipment_action(request, number, lambda s, d: services.shipment_pack(actor=request.user, shipment=s),
                             "Shipment {number} packed.")
 
 
 @require_POST
-@_staff("fulfillment.pack_shipment")
+@staff_required("fulfillment.pack_shipment")
 def shipment_reopen(request: HttpRequest, number: str) -> HttpResponse:
     return _shipment_action(request, number, lambda s, d: services.shipment_reopen(actor=request.user, shipment=s),
                             "Shipment {number} reopened for packing.")
 
 
 @require_POST
-@_staff("fulfillment.pack_shipment")
+@staff_required("fulfillment.pack_shipment")
 def shipment_cancel(request: HttpRequest, number: str) -> HttpResponse:
     return _shipment_action(request, number, lambda s, d: services.shipment_cancel(actor=request.user, shipment=s),
                             "Shipment {number} cancelled.")
 
 
 @require_POST
-@_staff("fulfillment.ship_shipment")
+@staff_required("fulfillment.ship_shipment")
 def shipment_ship(request: HttpRequest, number: str) -> HttpResponse:
     return _shipment_action(request, number, lambda s, d: services.shipment_ship(
         actor=request.user, shipment=s, service_level=d["service_level"], tracking_number=d["tracking_number"]),
@@ -291,7 +283,7 @@ def shipment_ship(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @require_POST
-@_staff("fulfillment.deliver_shipment")
+@staff_required("fulfillment.deliver_shipment")
 def shipment_track(request: HttpRequest, number: str) -> HttpResponse:
     return _shipment_action(request, number, lambda s, d: services.shipment_track(
         actor=request.user, shipment=s, status=d["status"], location=d["location"], description=d["description"]),
@@ -299,13 +291,13 @@ def shipment_track(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @require_POST
-@_staff("fulfillment.deliver_shipment")
+@staff_required("fulfillment.deliver_shipment")
 def shipment_deliver(request: HttpRequest, number: str) -> HttpResponse:
     return _shipment_action(request, number, lambda s, d: services.shipment_mark_delivered(
         actor=request.user, shipment=s), "Shipment {number} marked delivered.")
 
 
-@_staff("fulfillment.view_shipment")
+@staff_required("fulfillment.view_shipment")
 def shipment_label_pdf(request: HttpRequest, number: str) -> HttpResponse:
     shipment = get_object_or_404(Shipment.objects.for_list(), number=number)
     if not shipment.tracking_number:
@@ -313,7 +305,7 @@ def shipment_label_pdf(request: HttpRequest, number: str) -> HttpResponse:
     return _pdf(documents.shipping_label_pdf(shipment), f"label-{shipment.number}.pdf")
 
 
-@_staff("fulfillment.view_shipment")
+@staff_required("fulfillment.view_shipment")
 def shipment_packing_slip_pdf(request: HttpRequest, number: str) -> HttpResponse:
     shipment = get_object_or_404(Shipment.objects.for_list(), number=number)
     slip = {"order": shipment.order, "shipment": shipment,
@@ -321,7 +313,7 @@ def shipment_packing_slip_pdf(request: HttpRequest, number: str) -> HttpResponse
     return _pdf(documents.packing_slips_pdf(slips=[slip]), f"packing-slip-{shipment.number}.pdf")
 
 
-@_staff("fulfillment.view_shipment")
+@staff_required("fulfillment.view_shipment")
 def shipment_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     shipments = selectors.shipments_for_list(status=status if status in ShipmentStatus.values else "",
@@ -332,7 +324,7 @@ def shipment_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@_staff("fulfillment.add_notification")
+@staff_required("fulfillment.add_notification")
 def notification_resend(request: HttpRequest, pk: int) -> HttpResponse:
     notification = get_object_or_404(Notification.objects.select_related("order__customer"), pk=pk)
     services.notification_resend(actor=request.user, notification=notification)
@@ -351,12 +343,10 @@ def carrier_webhook(request: HttpRequest) -> HttpResponse:
     JSON: {"event_id", "tracking_number", "status", "occurred_at"?, "location"?, "description"?}.
     Replays are harmless: an event id already recorded changes nothing.
     """
-    secret = settings.OMS_CARRIER_WEBHOOK_SECRET
-    if settings.PRODUCTION and (not secret or secret == DEV_CARRIER_WEBHOOK_SECRET):
-        return JsonResponse({"error": "webhooks are not configured (OMS_CARRIER_WEBHOOK_SECRET)"}, status=403)
-    expected = hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, request.headers.get("X-Signature", "")):
-        return JsonResponse({"error": "bad signature"}, status=403)
+    refusal = webhook_refusal(request, secret=settings.OMS_CARRIER_WEBHOOK_SECRET,
+                              development_secret=DEV_CARRIER_WEBHOOK_SECRET, setting="OMS_CARRIER_WEBHOOK_SECRET")
+    if refusal is not None:
+        return refusal
     try:
         notice = json.loads(request.body)
         event_id, tracking_number, status = (str(notice["event_id"]).strip(), str(notice["tracking_number"]).strip(),

@@ -1,7 +1,6 @@
 """Staff screens for stock, reorder alerts and purchase orders: form -> service -> message -> redirect."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -20,15 +19,11 @@ from inventory.forms import (
     StockTransferForm,
 )
 from inventory.models import Product, PurchaseOrder, ReorderAlert, StockLevel
+from oms.decorators import staff_required
 from oms.exceptions import DomainError
 
 
-def _perm(name):
-    return permission_required(name, raise_exception=True)
-
-
-@login_required
-@_perm("inventory.view_stocklevel")
+@staff_required("inventory.view_stocklevel")
 def stock_level_list(request):
     form = StockFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -42,8 +37,7 @@ def stock_level_list(request):
                   {"form": form, "page": page, "query": query.urlencode()})
 
 
-@login_required
-@_perm("inventory.view_stocklevel")
+@staff_required("inventory.view_stocklevel")
 def product_stock(request, pk: int):
     product = get_object_or_404(Product.objects.select_related("supplier"), pk=pk)
     return render(request, "inventory/product_stock.html", {
@@ -70,8 +64,7 @@ def _form_to_service(request, form, service, message, redirect_to):
     return redirect(redirect_to(form.cleaned_data))
 
 
-@login_required
-@_perm("inventory.adjust_stock")
+@staff_required("inventory.adjust_stock")
 def stock_adjust(request, pk: int):
     level = get_object_or_404(StockLevel.objects.select_related("product", "warehouse"), pk=pk)
     form = StockAdjustForm(request.POST or None)
@@ -83,8 +76,7 @@ def stock_adjust(request, pk: int):
     ) or render(request, "inventory/stocklevel_adjust.html", {"form": form, "level": level})
 
 
-@login_required
-@_perm("inventory.change_stocklevel")
+@staff_required("inventory.change_stocklevel")
 def stock_level_settings(request, pk: int):
     level = get_object_or_404(StockLevel.objects.select_related("product", "warehouse"), pk=pk)
     form = StockLevelSettingsForm(request.POST or None, initial={
@@ -99,8 +91,7 @@ def stock_level_settings(request, pk: int):
     ) or render(request, "inventory/stocklevel_settings.html", {"form": form, "level": level})
 
 
-@login_required
-@_perm("inventory.adjust_stock")
+@staff_required("inventory.adjust_stock")
 def stock_receive(request):
     form = StockReceiveForm(request.POST or None)
     return _form_to_service(
@@ -113,8 +104,7 @@ def stock_receive(request):
     ) or render(request, "inventory/stock_receive.html", {"form": form})
 
 
-@login_required
-@_perm("inventory.transfer_stock")
+@staff_required("inventory.transfer_stock")
 def stock_transfer(request):
     form = StockTransferForm(request.POST or None)
     return _form_to_service(
@@ -126,8 +116,7 @@ def stock_transfer(request):
     ) or render(request, "inventory/stock_transfer.html", {"form": form})
 
 
-@login_required
-@_perm("inventory.view_reorderalert")
+@staff_required("inventory.view_reorderalert")
 def reorder_alert_list(request):
     show_all = request.GET.get("show") == "all"
     return render(request, "inventory/reorderalert_list.html", {
@@ -136,8 +125,7 @@ def reorder_alert_list(request):
     })
 
 
-@login_required
-@_perm("inventory.manage_reorder")
+@staff_required("inventory.manage_reorder")
 @require_POST
 def reorder_alerts_scan(request):
     scan = services.reorder_alerts_scan(actor=request.user)
@@ -145,9 +133,8 @@ def reorder_alerts_scan(request):
     return redirect("inventory:reorder_alert_list")
 
 
-@login_required
-@_perm("inventory.manage_reorder")
-@_perm("inventory.add_purchaseorder")
+@staff_required("inventory.manage_reorder")
+@staff_required("inventory.add_purchaseorder")
 @require_POST
 def reorder_alerts_order(request):
     ids = [int(pk) for pk in request.POST.getlist("alert") if pk.isdigit()]
@@ -162,8 +149,7 @@ def reorder_alerts_order(request):
     return redirect("inventory:purchase_order_list")
 
 
-@login_required
-@_perm("inventory.view_purchaseorder")
+@staff_required("inventory.view_purchaseorder")
 def purchase_order_list(request):
     status = request.GET.get("status", "")
     status = status if status in PurchaseOrderStatus.values else ""
@@ -172,8 +158,7 @@ def purchase_order_list(request):
                   {"page": page, "status": status, "statuses": PurchaseOrderStatus.choices})
 
 
-@login_required
-@_perm("inventory.add_purchaseorder")
+@staff_required("inventory.add_purchaseorder")
 def purchase_order_create(request):
     form = PurchaseOrderForm(request.POST or None)
     formset = PurchaseLineFormSet(request.POST or None, prefix="lines")
@@ -191,8 +176,7 @@ def purchase_order_create(request):
     return render(request, "inventory/purchaseorder_create.html", {"form": form, "formset": formset})
 
 
-@login_required
-@_perm("inventory.view_purchaseorder")
+@staff_required("inventory.view_purchaseorder")
 def purchase_order_detail(request, pk: int):
     po = get_object_or_404(PurchaseOrder, pk=pk)
     po = selectors.purchase_order_detail(po.pk)
@@ -201,8 +185,7 @@ def purchase_order_detail(request, pk: int):
     })
 
 
-@login_required
-@_perm("inventory.change_purchaseorder")
+@staff_required("inventory.change_purchaseorder")
 @require_POST
 def purchase_order_action(request, pk: int, action: str):
     po = get_object_or_404(PurchaseOrder, pk=pk)
@@ -219,8 +202,7 @@ def purchase_order_action(request, pk: int, action: str):
     return redirect(po)
 
 
-@login_required
-@_perm("inventory.receive_purchaseorder")
+@staff_required("inventory.receive_purchaseorder")
 def purchase_order_receive(request, pk: int):
     po = selectors.purchase_order_detail(get_object_or_404(PurchaseOrder, pk=pk).pk)
     lines = list(po.lines.all())

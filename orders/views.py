@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,6 +13,7 @@ from django_filters.views import FilterView
 from django_tables2 import LazyPaginator, SingleTableMixin
 
 from inventory.models import Product
+from oms.decorators import staff_required
 from oms.exceptions import DomainError, NotPermitted
 from orders import forms as order_forms
 from orders import selectors, services
@@ -130,8 +131,7 @@ def available_actions(order: Order, user) -> list[OrderAction]:
     return [action for name, action in ORDER_ACTIONS.items() if name in allowed]
 
 
-@login_required
-@permission_required("orders.view_order", raise_exception=True)
+@staff_required("orders.view_order")
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     try:
         order = selectors.order_detail(number=number)
@@ -151,8 +151,7 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @require_POST
-@login_required
-@permission_required("orders.view_order", raise_exception=True)
+@staff_required("orders.view_order")
 def order_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
     order = get_object_or_404(Order, number=number)
     spec = ORDER_ACTIONS.get(action)
@@ -182,8 +181,7 @@ def order_action(request: HttpRequest, number: str, action: str) -> HttpResponse
 
 
 @require_POST
-@login_required
-@permission_required("orders.view_order", raise_exception=True)
+@staff_required("orders.view_order")
 def order_note(request: HttpRequest, number: str) -> HttpResponse:
     order = get_object_or_404(Order, number=number)
     form = order_forms.NoteForm(request.POST)
@@ -261,8 +259,7 @@ def _enter(request: HttpRequest, header, shipping, lines, *, order: Order | None
     )
 
 
-@login_required
-@permission_required("orders.add_order", raise_exception=True)
+@staff_required("orders.add_order")
 def order_create(request: HttpRequest) -> HttpResponse:
     header, shipping, lines = _entry_forms(request)
     if request.method != "POST" or not (header.is_valid() & shipping.is_valid() & lines.is_valid()):
@@ -278,8 +275,7 @@ def order_create(request: HttpRequest) -> HttpResponse:
     return _entry_saved(request, order, submit=request.POST.get("submit_action") == "submit")
 
 
-@login_required
-@permission_required("orders.change_order", raise_exception=True)
+@staff_required("orders.change_order")
 def order_edit(request: HttpRequest, number: str) -> HttpResponse:
     order = get_object_or_404(Order.objects.select_related("customer"), number=number)
     if not order.is_editable:
@@ -303,23 +299,20 @@ def order_edit(request: HttpRequest, number: str) -> HttpResponse:
     return _entry_saved(request, order, submit=request.POST.get("submit_action") == "submit")
 
 
-@login_required
-@permission_required("orders.view_customer", raise_exception=True)
+@staff_required("orders.view_customer")
 def customer_search(request: HttpRequest) -> HttpResponse:
     customers = selectors.customer_search(term=_query_text(request, "q"))
     return render(request, "orders/partials/customer_results.html", {"customers": customers})
 
 
-@login_required
-@permission_required("inventory.view_product", raise_exception=True)
+@staff_required("inventory.view_product")
 def product_lookup(request: HttpRequest) -> HttpResponse:
     code = _query_text(request, "code")
     product = Product.objects.active().by_code(code).first() if code else None
     return render(request, "orders/partials/product_lookup.html", {"product": product, "code": code})
 
 
-@login_required
-@permission_required("orders.add_order", raise_exception=True)
+@staff_required("orders.add_order")
 def order_import(request: HttpRequest) -> HttpResponse:
     """CSV import: every row is checked first; a file with any problem imports nothing."""
     from orders.intake import CSV_COLUMNS, Problems, parse_intake_csv
@@ -349,8 +342,7 @@ def order_import(request: HttpRequest) -> HttpResponse:
 # -- customers ------------------------------------------------------------------------
 
 
-@login_required
-@permission_required("orders.view_customer", raise_exception=True)
+@staff_required("orders.view_customer")
 def customer_list(request: HttpRequest) -> HttpResponse:
     from django.core.paginator import Paginator
 
@@ -359,8 +351,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     return render(request, "orders/customer_list.html", {"page": page, "q": search})
 
 
-@login_required
-@permission_required("orders.view_customer", raise_exception=True)
+@staff_required("orders.view_customer")
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         customer = selectors.customer_detail(pk=pk)
@@ -383,8 +374,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-@login_required
-@permission_required("orders.add_customer", raise_exception=True)
+@staff_required("orders.add_customer")
 def customer_create(request: HttpRequest) -> HttpResponse:
     form = order_forms.CustomerForm(request.POST or None, may_set_credit=request.user.has_perm("orders.hold_customer"))
     address_form = order_forms.AddressForm(request.POST or None, prefix="addr")

@@ -1,19 +1,18 @@
 """Finance screens: payments and their transactions, capture/void/refund, manual receipts, invoices."""
 
-import hashlib
-import hmac
 import json
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from oms.decorators import staff_required
 from oms.exceptions import DomainError
+from oms.webhooks import webhook_refusal
 from orders.models import Order
 from payments import selectors, services
 from payments.documents import invoice_pdf
@@ -33,13 +32,6 @@ PAGE_SIZE = 50
 DEV_WEBHOOK_SECRET = "dev-webhook-secret"
 
 
-def _staff(permission: str):
-    def decorator(view):
-        return login_required(permission_required(permission, raise_exception=True)(view))
-
-    return decorator
-
-
 def _report(request, row, done: str) -> None:
     """Tell staff how a gateway operation ended."""
     if row.outcome == TransactionOutcome.SUCCEEDED:
@@ -56,7 +48,7 @@ def _form_errors(request, form) -> None:
         messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
 
 
-@_staff("payments.view_payment")
+@staff_required("payments.view_payment")
 def payment_list(request):
     form = PaymentFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -66,7 +58,7 @@ def payment_list(request):
     return render(request, "payments/payment_list.html", {"form": form, "page": page})
 
 
-@_staff("payments.view_payment")
+@staff_required("payments.view_payment")
 def payment_detail(request, pk: int):
     payment = get_object_or_404(Payment.objects.for_list(), pk=pk)
     transactions = list(selectors.payment_transactions(payment))
@@ -100,7 +92,7 @@ def _payment_action(request, pk: int, form_class, action):
 
 
 @require_POST
-@_staff("payments.capture_payment")
+@staff_required("payments.capture_payment")
 def payment_capture(request, pk: int):
     def capture(payment, data):
         row = services.payment_capture(actor=request.user, payment=payment, amount=data["amount"],
@@ -111,7 +103,7 @@ def payment_capture(request, pk: int):
 
 
 @require_POST
-@_staff("payments.void_payment")
+@staff_required("payments.void_payment")
 def payment_void(request, pk: int):
     def void(payment, data):
         row = services.payment_void(actor=request.user, payment=payment)
@@ -121,7 +113,7 @@ def payment_void(request, pk: int):
 
 
 @require_POST
-@_staff("payments.refund_payment")
+@staff_required("payments.refund_payment")
 def payment_refund(request, pk: int):
     def refund(payment, data):
         row = services.payment_refund(actor=request.user, payment=payment, amount=data["amount"],
@@ -133,7 +125,7 @@ def payment_refund(request, pk: int):
 
 
 @require_POST
-@_staff("payments.record_manual_payment")
+@staff_required("payments.record_manual_payment")
 def payment_record_manual(request, pk: int):
     def record(payment, data):
         row = services.payment_record_manual(
@@ -147,7 +139,7 @@ def payment_record_manual(request, pk: int):
 
 
 @require_POST
-@_staff("payments.capture_payment")
+@staff_required("payments.capture_payment")
 def payment_retry_unknown(request, pk: int):
     payment = get_object_or_404(Payment, pk=pk)
     rows = services.payment_retry_unknown(actor=request.user, payment=payment)
@@ -157,7 +149,7 @@ def payment_retry_unknown(request, pk: int):
 
 
 @require_POST
-@_staff("payments.retry_payment")
+@staff_required("payments.retry_payment")
 def payment_card_update(request, pk: int):
     def update(payment, data):
         payment = services.payment_details_set(actor=request.user, order=payment.order,
@@ -168,7 +160,7 @@ def payment_card_update(request, pk: int):
     return _payment_action(request, pk, CardForm, update)
 
 
-@_staff("payments.view_invoice")
+@staff_required("payments.view_invoice")
 def invoice_list(request, overdue: bool = False):
     form = InvoiceFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -179,7 +171,7 @@ def invoice_list(request, overdue: bool = False):
     return render(request, "payments/invoice_list.html", {"form": form, "page": page, "overdue": overdue})
 
 
-@_staff("payments.view_invoice")
+@staff_required("payments.view_invoice")
 def invoice_detail(request, number: str):
     invoice = get_object_or_404(Invoice.objects.select_related("order"), number=number)
     return render(request, "payments/invoice_detail.html", {
@@ -194,7 +186,7 @@ def _pdf_response(invoice: Invoice) -> HttpResponse:
     return response
 
 
-@_staff("payments.view_invoice")
+@staff_required("payments.view_invoice")
 def invoice_pdf_view(request, number: str):
     return _pdf_response(get_object_or_404(Invoice, number=number))
 
@@ -208,7 +200,7 @@ def invoice_pdf_for_customer(request, token: str, number: str):
 
 
 @require_POST
-@_staff("payments.issue_invoice")
+@staff_required("payments.issue_invoice")
 def invoice_issue(request, order_id: int):
     order = get_object_or_404(Order, pk=order_id)
     try:
@@ -222,7 +214,7 @@ def invoice_issue(request, order_id: int):
 
 
 @require_POST
-@_staff("payments.void_invoice")
+@staff_required("payments.void_invoice")
 def invoice_void(request, number: str):
     invoice = get_object_or_404(Invoice, number=number)
     try:
@@ -240,11 +232,10 @@ def gateway_webhook(request):
 
     Replays are harmless: a transaction whose outcome is already final is left as it is.
     """
-    if settings.PRODUCTION and settings.OMS_PAYMENT_WEBHOOK_SECRET == DEV_WEBHOOK_SECRET:
-        return JsonResponse({"error": "webhooks are not configured (OMS_PAYMENT_WEBHOOK_SECRET)"}, status=403)
-    expected = hmac.new(settings.OMS_PAYMENT_WEBHOOK_SECRET.encode(), request.body, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, request.headers.get("X-Signature", "")):
-        return JsonResponse({"error": "bad signature"}, status=403)
+    refusal = webhook_refusal(request, secret=settings.OMS_PAYMENT_WEBHOOK_SECRET,
+                              development_secret=DEV_WEBHOOK_SECRET, setting="OMS_PAYMENT_WEBHOOK_SECRET")
+    if refusal is not None:
+        return refusal
     try:
         notice = json.loads(request.body)
         key, success = str(notice["idempotency_key"]), bool(notice["success"])

@@ -1,14 +1,13 @@
-from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from oms.decorators import staff_required
 from reports import selectors
 from reports.flow import flow_chart
 from reports.forms import KpiPeriodForm
 
 
-@login_required
-@permission_required("reports.view_kpis", raise_exception=True)
+@staff_required("reports.view_kpis")
 def kpi_dashboard(request: HttpRequest) -> HttpResponse:
     form = KpiPeriodForm(request.GET or None)
     days, cost = 30, None

@@ -5,12 +5,12 @@ from dataclasses import dataclass
 from typing import Callable
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from oms.decorators import staff_required
 from oms.exceptions import DomainError
 from oms.fsm import offered_transitions
 from orders.models import Order
@@ -26,13 +26,6 @@ LABEL_STATUSES = {ReturnStatus.APPROVED, ReturnStatus.ITEMS_RECEIVED, ReturnStat
                   ReturnStatus.EXCHANGED, ReturnStatus.CLOSED}
 
 
-def _staff(permission: str):
-    def decorator(view):
-        return login_required(permission_required(permission, raise_exception=True)(view))
-
-    return decorator
-
-
 def _form_errors(request, form) -> None:
     for field, errors in form.errors.items():
         label = form.fields[field].label if field in form.fields else ""
@@ -42,7 +35,7 @@ def _form_errors(request, form) -> None:
 # -- staff ----------------------------------------------------------------------------
 
 
-@_staff("returns.view_returnrequest")
+@staff_required("returns.view_returnrequest")
 def return_list(request):
     form = forms.ReturnFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -135,7 +128,7 @@ ACTIONS = {action.name: action for action in [
 ]}
 
 
-@_staff("returns.view_returnrequest")
+@staff_required("returns.view_returnrequest")
 def return_detail(request, number: str):
     try:
         rma = selectors.return_detail(number=number)
@@ -155,7 +148,7 @@ def return_detail(request, number: str):
 
 
 @require_POST
-@_staff("returns.view_returnrequest")
+@staff_required("returns.view_returnrequest")
 def return_action(request, number: str, action: str):
     rma = get_object_or_404(ReturnRequest.objects.select_related("order"), number=number)
     spec = ACTIONS.get(action)
@@ -173,7 +166,7 @@ def return_action(request, number: str, action: str):
 
 
 @require_POST
-@_staff("returns.receive_return")
+@staff_required("returns.receive_return")
 def return_scan(request, number: str):
     rma = get_object_or_404(ReturnRequest, number=number)
     form = forms.ScanForm(request.POST)
@@ -188,7 +181,7 @@ def return_scan(request, number: str):
     return redirect(rma)
 
 
-@_staff("returns.add_returnrequest")
+@staff_required("returns.add_returnrequest")
 def return_create(request, order_number: str):
     """A return taken by staff (phone, e-mail) from the order page."""
     order = get_object_or_404(Order.objects.select_related("customer"), number=order_number)
@@ -207,7 +200,7 @@ def return_create(request, order_number: str):
     return render(request, "returns/returnrequest_form.html", {"order": order, "form": form, "staff": True})
 
 
-@_staff("returns.view_returnrequest")
+@staff_required("returns.view_returnrequest")
 def return_label(request, number: str):
     rma = get_object_or_404(ReturnRequest.objects.select_related("order"), number=number)
     return _label_response(rma)
