@@ -27,7 +27,7 @@ def pytest_runtest_makereport(item, call):
 def pytest_collection_modifyitems(config, items):
     from django.conf import settings
 
-    from tests.services import chromium_path, redis_available
+    from tests.environment import chromium_path, redis_available
 
     missing = {}
     if not settings.USING_POSTGRES:

@@ -65,7 +65,7 @@ CHROMIUM_FLAGS = [
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
-    from tests.services import chromium_path
+    from tests.environment import chromium_path
 
     # Playwright's sync API keeps an event loop in the test thread; the ORM calls the tests
     # make around it are still synchronous and safe.

@@ -1,40 +1,20 @@
 """Real concurrency on PostgreSQL: several threads, each with its own connection."""
 
-import threading
-
 import pytest
-from django.db import close_old_connections, connection
 
 from oms.exceptions import TransitionRefused
 from orders import services
 from orders.enums import OrderEventType, OrderStatus
 from orders.models import Order
+from tests.concurrency import run_together
 from tests.factories import make_order
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def run_together(n: int, work) -> list:
-    """Start `n` threads at one barrier so they really collide; return what each returned or raised."""
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def runner(i):
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as exc:  # the outcome under test, not a crash
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    close_old_connections()
-    return results
+def race(n: int, work) -> list:
+    """`n` threads run `work(i)` at once; what each returned or raised."""
+    return run_together([lambda i=i: work(i) for i in range(n)])
 
 
 def test_two_staff_submitting_the_same_draft_give_one_transition_and_one_refusal(settings, sales_user, manager_user):
@@ -42,7 +22,7 @@ def test_two_staff_submitting_the_same_draft_give_one_transition_and_one_refusal
     order = make_order()
     users = [sales_user, manager_user]
 
-    results = run_together(2, lambda i: services.order_submit(actor=users[i], order=Order.objects.get(pk=order.pk)))
+    results = race(2, lambda i: services.order_submit(actor=users[i], order=Order.objects.get(pk=order.pk)))
 
     submitted = [r for r in results if isinstance(r, Order)]
     refused = [r for r in results if isinstance(r, TransitionRefused)]
@@ -63,7 +43,7 @@ def test_cancel_racing_verify_leaves_one_consistent_outcome(settings):
             return services.order_verify(actor=None, order=fresh)
         return services.order_cancel(actor=None, order=fresh, reason="Customer called")
 
-    results = run_together(2, work)
+    results = race(2, work)
 
     order.refresh_from_db()
     errors = [r for r in results if isinstance(r, Exception)]
@@ -76,7 +56,7 @@ def test_cancel_racing_verify_leaves_one_consistent_outcome(settings):
 
 
 def test_many_concurrent_orders_get_unique_consecutive_numbers():
-    results = run_together(12, lambda i: make_order().number)
+    results = race(12, lambda i: make_order().number)
 
     assert not [r for r in results if isinstance(r, Exception)], results
     numbers = sorted(int(n[3:]) for n in results)
@@ -102,7 +82,7 @@ def test_the_same_intake_order_posted_at_once_from_four_connections_is_created_o
         assert not problems
         return services.order_intake(actor=None, channel=Channel.WEB, intake=intake)
 
-    results = run_together(4, work)
+    results = race(4, work)
 
     assert not [r for r in results if isinstance(r, Exception)], results
     assert sorted(created for _, created in results) == [False, False, False, True]
@@ -123,7 +103,7 @@ def test_two_terms_orders_verified_at_once_cannot_both_fit_under_the_credit_limi
                                                                   payment_method=PaymentMethod.TERMS))
               for _ in range(2)]
 
-    results = run_together(2, lambda i: services.order_verify(actor=None, order=Order.objects.get(pk=orders[i].pk)))
+    results = race(2, lambda i: services.order_verify(actor=None, order=Order.objects.get(pk=orders[i].pk)))
 
     assert not [r for r in results if isinstance(r, Exception)], results
     assert sorted(r.status for r in results) == [OrderStatus.CONFIRMED, OrderStatus.ON_HOLD]

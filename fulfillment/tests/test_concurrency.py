@@ -1,38 +1,15 @@
 """Real concurrency on PostgreSQL: two packers, or two copies of one carrier event, at once."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from fulfillment import services
 from fulfillment.enums import ShipmentStatus, TrackingSource
 from fulfillment.models import ShipmentLine, TrackingEvent
 from oms.exceptions import DomainError
+from tests.concurrency import run_together
 from tests.factories import ProductFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_together(*calls):
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            barrier.wait()
-            outcomes[index] = call()
-        except Exception as exc:  # the refused one
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
 
 
 def test_two_packers_scanning_the_last_unit_pack_it_once(place, release, warehouse):
@@ -46,10 +23,10 @@ def test_two_packers_scanning_the_last_unit_pack_it_once(place, release, warehou
 
     b = Shipment.objects.create(number="SH-BENCH2", order=order, warehouse=warehouse)
 
-    outcomes = run_together(
+    outcomes = run_together([
         lambda: services.shipment_scan(actor=None, shipment=a, code=product.sku),
         lambda: services.shipment_scan(actor=None, shipment=b, code=product.sku),
-    )
+    ])
 
     assert sum(isinstance(o, DomainError) for o in outcomes) == 1
     assert sum(row.quantity for row in ShipmentLine.objects.filter(order_line__order=order)) == 1
@@ -58,7 +35,7 @@ def test_two_packers_scanning_the_last_unit_pack_it_once(place, release, warehou
 def test_one_carrier_event_delivered_twice_at_once_moves_the_shipment_once(shipped):
     _, shipment = shipped()
 
-    outcomes = run_together(*[
+    outcomes = run_together([
         lambda: services.shipment_track(actor=None, shipment=shipment, status=ShipmentStatus.IN_TRANSIT,
                                         source=TrackingSource.CARRIER, external_id="race-1")
         for _ in range(3)

@@ -2,7 +2,6 @@
 
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection, connections
@@ -13,6 +12,7 @@ from inventory.services import stock_receive
 from orders.enums import HoldReason, OrderStatus
 from orders.models import Order
 from orders.services import order_verify
+from tests.concurrency import run_together
 from tests.factories import CustomerFactory, ProductFactory, WarehouseFactory, make_order
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -20,18 +20,9 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 WORKERS = 12
 
 
-def verify_in_thread(order_id: int):
-    try:
-        return order_verify(actor=None, order=Order.objects.get(pk=order_id)).status
-    except Exception as exc:  # collected and asserted on: nothing may escape
-        return exc
-    finally:
-        connection.close()
-
-
 def run_concurrently(order_ids):
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        return list(pool.map(verify_in_thread, order_ids))
+    return run_together([lambda pk=pk: order_verify(actor=None, order=Order.objects.get(pk=pk)).status
+                         for pk in order_ids], workers=WORKERS)
 
 
 class MinimumAvailable(threading.Thread):

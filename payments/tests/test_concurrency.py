@@ -2,17 +2,16 @@
 
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from oms.exceptions import DomainError
 from payments.gateways.simulated import SimulatedGateway
 from payments.models import Invoice, Payment, PaymentTransaction
 from payments.services import invoice_issue, payment_authorize, payment_capture, payment_for_order, payment_refund
+from tests.concurrency import run_together
 from tests.factories import ProductFactory, make_order
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -29,23 +28,6 @@ class SlowRefundGateway(SimulatedGateway):
             SlowRefundGateway.calls += 1
         time.sleep(0.2)
         return super().refund(**kwargs)
-
-
-def run_together(functions) -> list:
-    """Start every function at the same moment in its own thread; return results or exceptions."""
-    barrier = threading.Barrier(len(functions))
-
-    def run(function):
-        try:
-            barrier.wait()
-            return function()
-        except Exception as exc:  # collected for the assertions
-            return exc
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=len(functions)) as pool:
-        return list(pool.map(run, functions))
 
 
 @pytest.fixture
@@ -91,19 +73,10 @@ def test_fifty_concurrent_invoice_issues_give_fifty_consecutive_numbers(settings
     monkeypatch.setattr("payments.services.enqueue_on_commit", lambda task, **kwargs: None)  # no e-mails here
     product = ProductFactory()
     orders = [make_order(products=[product], submit=True) for _ in range(50)]
-    start = threading.Event()
 
-    def issue(order):
-        try:
-            start.wait(timeout=10)
-            return invoice_issue(actor=None, order=order).number
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=16) as pool:
-        futures = [pool.submit(issue, order) for order in orders]
-        start.set()  # the first 16 issue at the same moment, the rest as soon as a thread is free
-        numbers = [future.result() for future in futures]
+    # the first 16 issue at the same moment, the rest as soon as a thread is free
+    numbers = run_together([lambda order=order: invoice_issue(actor=None, order=order).number for order in orders],
+                           workers=16)
     year = timezone.localdate().year
     assert sorted(numbers) == [f"INV-{year}-{n:06d}" for n in range(1, 51)]
     assert Invoice.objects.count() == 50

@@ -8,11 +8,12 @@ import pytest
 from oms.exceptions import DomainError
 from payments.models import Payment, PaymentTransaction
 from payments.services import payment_refund
-from payments.tests.test_concurrency import SlowRefundGateway, run_together
+from payments.tests.test_concurrency import SlowRefundGateway
 from returns import services
 from returns.enums import InspectionOutcome, ReturnReason, ReturnStatus
 from returns.models import ReturnRequest
 from returns.tests.conftest import line_inputs
+from tests.concurrency import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
