@@ -1,4 +1,5 @@
 import os
+from decimal import Decimal
 
 import pytest
 
@@ -83,3 +84,128 @@ def _browser_patience(request):
 
     expect.set_options(timeout=15_000)
     request.getfixturevalue("page").set_default_timeout(15_000)
+
+
+# -- stories: an order placed, paid, shipped and delivered the way the system does it ----------
+
+APPROVED_CARD = "4242424242424242"
+
+
+@pytest.fixture
+def place_order(db, django_capture_on_commit_callbacks):
+    """Place an order (verified on commit, as in production) paid by `method` with `card`."""
+    from orders.models import Order
+    from orders.services import order_submit
+    from payments.enums import AUTHORIZE_METHODS, PaymentMethod
+    from payments.services import payment_details_set
+    from tests.factories import make_order
+
+    def _place(*, card: str | None = APPROVED_CARD, method: str = PaymentMethod.CARD, **kwargs) -> Order:
+        order = make_order(payment_method=method, **kwargs)
+        if card and method in AUTHORIZE_METHODS:
+            payment_details_set(actor=None, order=order, card_number=card)
+        with django_capture_on_commit_callbacks(execute=True):
+            order_submit(actor=None, order=order)
+        return Order.objects.get(pk=order.pk)
+
+    return _place
+
+
+@pytest.fixture
+def warehouse(db):
+    """The warehouse `ProductFactory` stocks."""
+    from tests.factories import WarehouseFactory
+
+    return WarehouseFactory()
+
+
+@pytest.fixture
+def carriers(db):
+    """Parcel Express's service levels by code (ground, 2day, ...), as the demo sets them up."""
+    from fulfillment.demo import carriers_ensure
+    from fulfillment.models import ServiceLevel
+
+    carriers_ensure()
+    return {level.code: level for level in ServiceLevel.objects.select_related("carrier")
+            .filter(carrier__code="parcel-express")}
+
+
+@pytest.fixture
+def release(django_capture_on_commit_callbacks, warehouse):
+    """Release confirmed orders to the warehouse in a wave."""
+    from fulfillment.services import wave_create
+    from orders.models import Order
+
+    def _release(order, actor=None):
+        with django_capture_on_commit_callbacks(execute=True):
+            wave_create(actor=actor, warehouse=warehouse, orders=[order])
+        return Order.objects.get(pk=order.pk)
+
+    return _release
+
+
+@pytest.fixture
+def pack(warehouse):
+    """Open a shipment, scan `codes` ({code: qty}) or every line's SKU, add a package and close it."""
+    from fulfillment import services
+
+    def _pack(order, codes: dict[str, int] | None = None, actor=None):
+        shipment = services.shipment_start(actor=actor, order=order, warehouse=warehouse)
+        if codes is None:
+            codes = {line.sku: line.quantity - line.quantity_shipped for line in order.lines.all()
+                     if line.quantity > line.quantity_shipped}
+        for code, qty in codes.items():
+            services.shipment_scan(actor=actor, shipment=shipment, code=code, quantity=qty)
+        services.package_add(actor=actor, shipment=shipment, weight_kg=Decimal("1.2"), length_cm=Decimal("30"),
+                             width_cm=Decimal("20"), height_cm=Decimal("10"))
+        return services.shipment_pack(actor=actor, shipment=shipment)
+
+    return _pack
+
+
+@pytest.fixture
+def hand_over(django_capture_on_commit_callbacks, carriers):
+    """Hand a packed shipment to the carrier (Parcel Express `service`), running the on-commit tasks."""
+    from fulfillment.services import shipment_ship
+
+    def _hand_over(shipment, service: str = "ground", actor=None, tracking_number: str = ""):
+        with django_capture_on_commit_callbacks(execute=True):
+            return shipment_ship(actor=actor, shipment=shipment, service_level=carriers[service],
+                                 tracking_number=tracking_number)
+
+    return _hand_over
+
+
+@pytest.fixture
+def ship(release, pack, hand_over):
+    """Ship an order as the warehouse does: released in a wave (when confirmed), `quantities`
+    ({order line id: units}; all that is left when None) packed into a real shipment, handed
+    to the carrier."""
+    from orders.enums import OrderStatus
+    from orders.models import Order
+
+    def _ship(order, quantities: dict[int, int] | None = None):
+        if order.status == OrderStatus.CONFIRMED:
+            order = release(order)
+        codes = None
+        if quantities is not None:
+            skus = dict(order.lines.values_list("pk", "sku"))
+            codes = {skus[line_id]: quantity for line_id, quantity in quantities.items()}
+        hand_over(pack(order, codes))
+        return Order.objects.get(pk=order.pk)
+
+    return _ship
+
+
+@pytest.fixture
+def deliver(django_capture_on_commit_callbacks):
+    """The order is delivered, running the on-commit tasks."""
+    from orders.models import Order
+    from orders.services import order_deliver
+
+    def _deliver(order):
+        with django_capture_on_commit_callbacks(execute=True):
+            order_deliver(actor=None, order=order)
+        return Order.objects.get(pk=order.pk)
+
+    return _deliver

@@ -69,13 +69,13 @@ def test_an_order_that_is_not_released_cannot_be_packed(place, warehouse):
         services.shipment_start(actor=None, order=order, warehouse=warehouse)
 
 
-def test_shipping_consumes_the_stock_captures_the_payment_and_ships_the_order(place, release, pack, ship,
+def test_shipping_consumes_the_stock_captures_the_payment_and_ships_the_order(place, release, pack, hand_over,
                                                                             warehouse):
     product = ProductFactory(unit_price=Decimal("40.00"))
     order = release(place(products=[product], quantities=[3]))
     on_hand_before = StockLevel.objects.get(product=product, warehouse=warehouse).on_hand
 
-    shipment = ship(pack(order), service="2day")
+    shipment = hand_over(pack(order), service="2day")
 
     order.refresh_from_db()
     assert order.status == OrderStatus.SHIPPED and order.shipped_at
@@ -88,15 +88,15 @@ def test_shipping_consumes_the_stock_captures_the_payment_and_ships_the_order(pl
     assert shipment.tracking_events.get().status == ShipmentStatus.SHIPPED
 
 
-def test_a_partial_shipment_leaves_the_order_partially_shipped_until_the_rest_ships(place, release, pack, ship):
+def test_a_partial_shipment_leaves_the_order_partially_shipped_until_the_rest_ships(place, release, pack, hand_over):
     first, second = ProductFactory(), ProductFactory()
     order = release(place(products=[first, second], quantities=[2, 1]))
 
-    ship(pack(order, codes={first.sku: 1}))
+    hand_over(pack(order, codes={first.sku: 1}))
     order.refresh_from_db()
     assert order.status == OrderStatus.PARTIALLY_SHIPPED
 
-    ship(pack(order))
+    hand_over(pack(order))
     order.refresh_from_db()
     assert order.status == OrderStatus.SHIPPED
     assert [(line.quantity_shipped) for line in order.lines.all()] == [2, 1]
@@ -114,21 +114,21 @@ def test_units_in_an_open_shipment_cannot_be_packed_again(place, release, wareho
     assert services.packable_quantities(order=order, warehouse=warehouse) == {order.lines.get().pk: 1}
 
 
-def test_a_tracking_number_used_twice_is_refused(shipped, place, release, pack, ship):
+def test_a_tracking_number_used_twice_is_refused(shipped, place, release, pack, hand_over):
     _, first = shipped()
     order = release(place())
 
     with pytest.raises(DomainError, match="already used"):
-        ship(pack(order), tracking_number=first.tracking_number)
+        hand_over(pack(order), tracking_number=first.tracking_number)
     order.refresh_from_db()
     assert order.status == OrderStatus.IN_FULFILLMENT  # nothing half-saved
 
 
-def test_delivering_every_shipment_delivers_the_order(place, release, pack, ship):
+def test_delivering_every_shipment_delivers_the_order(place, release, pack, hand_over):
     first, second = ProductFactory(), ProductFactory()
     order = release(place(products=[first, second]))
-    a = ship(pack(order, codes={first.sku: 1}))
-    b = ship(pack(order))
+    a = hand_over(pack(order, codes={first.sku: 1}))
+    b = hand_over(pack(order))
 
     services.shipment_mark_delivered(actor=None, shipment=a)
     order.refresh_from_db()
@@ -158,7 +158,7 @@ def test_a_delivery_after_the_promised_date_is_flagged(shipped):
     assert shipment.tracking_events.filter(status=ShipmentStatus.DELIVERED).exists()
 
 
-def test_an_order_goes_from_placement_to_completed(place, release, pack, ship, django_capture_on_commit_callbacks,
+def test_an_order_goes_from_placement_to_completed(place, release, pack, hand_over, django_capture_on_commit_callbacks,
                                                    warehouse_user):
     """End to end through the services: placed, confirmed, released, packed, shipped,
     delivered, invoiced and paid, completed; the customer got one e-mail per step."""
@@ -166,7 +166,7 @@ def test_an_order_goes_from_placement_to_completed(place, release, pack, ship, d
     assert order.status == OrderStatus.CONFIRMED
     order = release(order, actor=warehouse_user)
     assert order.status == OrderStatus.IN_FULFILLMENT
-    shipment = ship(pack(order, actor=warehouse_user), actor=warehouse_user)
+    shipment = hand_over(pack(order, actor=warehouse_user), actor=warehouse_user)
 
     with django_capture_on_commit_callbacks(execute=True):
         services.shipment_mark_delivered(actor=warehouse_user, shipment=shipment)
@@ -184,13 +184,13 @@ def test_an_order_goes_from_placement_to_completed(place, release, pack, ship, d
 
 
 def test_a_delivered_order_that_is_not_paid_waits_and_the_sweep_completes_it_once_paid(
-        place, release, pack, ship, django_capture_on_commit_callbacks):
+        place, release, pack, hand_over, django_capture_on_commit_callbacks):
     from fulfillment.tasks import orders_complete_settled_sweep
     from payments.services import payment_record_manual
 
     order = release(place(payment_method=PaymentMethod.TERMS, card=None,
                           customer=CustomerFactory(credit_limit=Decimal("10000"))))
-    shipment = ship(pack(order))
+    shipment = hand_over(pack(order))
     with django_capture_on_commit_callbacks(execute=True):
         services.shipment_mark_delivered(actor=None, shipment=shipment)
     order.refresh_from_db()

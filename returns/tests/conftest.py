@@ -3,7 +3,6 @@ from decimal import Decimal
 import pytest
 
 from orders.models import Order
-from payments.tests.conftest import place_order, ship  # noqa: F401 (shared fixtures: orders placed and shipped)
 from returns.services import ReturnLineInput
 from tests.factories import ProductFactory
 
@@ -15,20 +14,9 @@ def _returns_test_settings(settings):
 
 
 @pytest.fixture
-def deliver(django_capture_on_commit_callbacks):
-    from orders.services import order_deliver
-
-    def _deliver(order: Order) -> Order:
-        with django_capture_on_commit_callbacks(execute=True):
-            order_deliver(actor=None, order=order)
-        return Order.objects.get(pk=order.pk)
-
-    return _deliver
-
-
-@pytest.fixture
 def delivered_order(place_order, ship, deliver):
-    """Two lines shipped and delivered, paid by card: 3 × 20.00 and 1 × 50.00, 5.00 shipping, no tax."""
+    """Two lines shipped (in a real shipment) and delivered, paid by card: 3 × 20.00 and 1 × 50.00,
+    5.00 shipping, no tax."""
 
     def _make(**kwargs) -> Order:
         kwargs.setdefault("products", [ProductFactory(unit_price=Decimal("20.00"), tax_class="zero"),
