@@ -1,14 +1,13 @@
 """Row locks for stock, always taken in one order: stock levels by primary key.
 
 Every operation that changes several stock levels locks them here first, so two
-concurrent operations touching the same levels queue instead of deadlocking.
+concurrent operations touching the same levels queue instead of deadlocking. (The
+verification hot path takes the same locks in hand-written SQL: `inventory.sql`.)
 """
 
 from collections.abc import Iterable
 
-from django.db import connection
-
-from inventory.models import PurchaseOrder, PurchaseOrderLine, StockLevel, Warehouse
+from inventory.models import PurchaseOrder, PurchaseOrderLine, StockLevel
 
 
 def lock_stock_levels(*, product_ids: Iterable[int] | None = None, pks: Iterable[int] | None = None,
@@ -25,37 +24,6 @@ def lock_stock_levels(*, product_ids: Iterable[int] | None = None, pks: Iterable
         qs = qs.filter(warehouse__active=True)
     # of=("self",): lock the stock rows only, not the warehouse rows joined for routing.
     return list(qs.order_by("pk").select_for_update(of=("self",)))
-
-
-_LEVEL_COLUMNS = ["id", "product_id", "warehouse_id", "on_hand", "allocated"]
-_WAREHOUSE_COLUMNS = ["id", "code", "country", "region", "priority"]
-
-
-def lock_stock_levels_for_allocation(product_ids: Iterable[int]) -> list[StockLevel]:
-    """`lock_stock_levels(product_ids=..., active_only=True)` for the verification hot path.
-
-    The same rows, lock and order, in hand-written SQL: the ORM spends about a
-    millisecond building this query, more than the database takes to run it. The
-    levels and their warehouses come back with just the columns routing reads (the
-    others load on access).
-    """
-    product_ids = list(product_ids)
-    qn = connection.ops.quote_name
-    lock = " FOR UPDATE OF s" if connection.features.has_select_for_update_of else ""
-    columns = [f"s.{c}" for c in _LEVEL_COLUMNS] + [f"w.{c}" for c in _WAREHOUSE_COLUMNS]
-    sql = (f"SELECT {', '.join(columns)} FROM {qn(StockLevel._meta.db_table)} s "
-           f"INNER JOIN {qn(Warehouse._meta.db_table)} w ON w.id = s.warehouse_id "
-           f"WHERE s.product_id IN ({', '.join(['%s'] * len(product_ids))}) AND w.active "
-           f"ORDER BY s.id{lock}")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, product_ids)
-        rows = cursor.fetchall()
-    levels = []
-    for row in rows:
-        level = StockLevel.from_db(connection.alias, _LEVEL_COLUMNS, row[:len(_LEVEL_COLUMNS)])
-        level.warehouse = Warehouse.from_db(connection.alias, _WAREHOUSE_COLUMNS, row[len(_LEVEL_COLUMNS):])
-        levels.append(level)
-    return levels
 
 
 def lock_purchase_order(pk: int) -> PurchaseOrder:

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -32,7 +32,6 @@ from inventory.locks import (
     lock_purchase_order,
     lock_purchase_order_lines,
     lock_stock_levels,
-    lock_stock_levels_for_allocation,
 )
 from inventory.models import (
     Allocation,
@@ -47,6 +46,13 @@ from inventory.models import (
 )
 from inventory.selectors import incoming_by_level
 from inventory.signals import stock_replenished
+from inventory.sql import (
+    execute_guarded_writes,
+    insert_rows_sql,
+    lock_stock_levels_for_allocation,
+    update_per_row,
+    update_per_row_sql,
+)
 from oms.actors import user_or_none
 from oms.exceptions import DomainError
 from oms.fsm import transition_refusal
@@ -70,91 +76,6 @@ def _movement(level: StockLevel, kind: str, *, actor, on_hand: int = 0, allocate
         on_hand_delta=on_hand, allocated_delta=allocated, actor=user_or_none(actor), order=order,
         purchase_order=purchase_order, reference=reference[:100], reason=reason[:255],
     )
-
-
-def _update_per_row_sql(model, amounts: dict[int, int], assignments: dict[str, str], guard: str = "",
-                        returning: bool = False) -> tuple[str, list]:
-    """One UPDATE that moves a different amount on each row.
-
-    In `assignments` and `guard`, `{n}` stands for the row's own amount
-    (`CASE id WHEN .. THEN .. END`): `{"allocated": "allocated + {n}"}` with the guard
-    `"on_hand - allocated >= {n}"` is the conditional allocation UPDATE for many rows.
-    Written as SQL (portable: PostgreSQL and SQLite) because it runs for every order
-    verified, and the ORM spends more time building it than the database running it.
-    """
-    qn = connection.ops.quote_name
-    case = "(CASE id " + " ".join(["WHEN %s THEN %s"] * len(amounts)) + " END)"
-    pairs = [value for pk, n in amounts.items() for value in (pk, int(n))]
-    sets, params = [], []
-    for column, expression in assignments.items():
-        sets.append(f"{qn(column)} = {expression.format(n=case)}")
-        params += pairs * expression.count("{n}")
-    for field in model._meta.concrete_fields:
-        if getattr(field, "auto_now", False):
-            sets.append(f"{qn(field.column)} = %s")
-            params.append(field.get_db_prep_save(timezone.now(), connection))
-    params += list(amounts)
-    where = f"id IN ({', '.join(['%s'] * len(amounts))})"
-    if guard:
-        where += f" AND {guard.format(n=case)}"
-        params += pairs * guard.count("{n}")
-    sql = f"UPDATE {qn(model._meta.db_table)} SET {', '.join(sets)} WHERE {where}"
-    return (sql + " RETURNING 1" if returning else sql), params
-
-
-def _update_per_row(model, amounts: dict[int, int], assignments: dict[str, str], guard: str = "") -> int:
-    """Run `_update_per_row_sql`; returns the rows updated."""
-    return _execute(*_update_per_row_sql(model, amounts, assignments, guard))
-
-
-def _insert_rows_sql(objs: list) -> tuple[str, list]:
-    """INSERT unsaved model instances in one statement (no primary keys come back).
-
-    For the rows verification writes for every order (allocations, ledger movements):
-    the values go through each field's own `get_db_prep_save`, as with `bulk_create`,
-    without its per-call bookkeeping.
-    """
-    meta = type(objs[0])._meta
-    now = timezone.now()
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    qn = connection.ops.quote_name
-    params = []
-    for obj in objs:
-        for field in fields:
-            if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-                setattr(obj, field.attname, now)
-            params.append(field.get_db_prep_save(getattr(obj, field.attname), connection))
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    return (f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
-            f"VALUES {', '.join([row] * len(objs))}"), params
-
-
-def _execute(sql: str, params: list) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
-
-
-def _execute_guarded_writes(guarded: tuple[str, list], others: list[tuple[str, list]]) -> int:
-    """Run a guarded UPDATE and the writes that go with it; returns the rows the guarded one updated.
-
-    On PostgreSQL, as one statement (data-modifying CTEs: one round trip instead of
-    four); elsewhere one after the other. When the guard refuses a row, the caller
-    raises and its transaction rolls the other writes back: call inside `atomic()`.
-    """
-    if not connection.in_atomic_block:
-        raise RuntimeError("Guarded stock writes must run inside a transaction.")
-    if connection.vendor != "postgresql":
-        updated = _execute(*guarded)
-        for sql, params in others:
-            _execute(sql, params)
-        return updated
-    guarded_sql = guarded[0] if guarded[0].endswith(" RETURNING 1") else guarded[0] + " RETURNING 1"
-    parts = [f"guarded AS ({guarded_sql})"] + [f"w{i} AS ({sql})" for i, (sql, _) in enumerate(others)]
-    params = list(guarded[1]) + [p for _, ps in others for p in ps]
-    with connection.cursor() as cursor:
-        cursor.execute(f"WITH {', '.join(parts)} SELECT count(*) FROM guarded", params)
-        return cursor.fetchone()[0]
 
 
 def _announce_replenished(product_ids: Iterable[int]) -> None:
@@ -415,11 +336,11 @@ def allocation_allocate_order(*, actor, order, lines=None) -> AllocationOutcome:
     ]
     movements = [_movement(item.level, MovementKind.ALLOCATION, actor=actor, allocated=item.quantity, order=order,
                            reference=order.number) for item in plan]
-    updated = _execute_guarded_writes(
-        _update_per_row_sql(StockLevel, per_level, {"allocated": "allocated + {n}"},
+    updated = execute_guarded_writes(
+        update_per_row_sql(StockLevel, per_level, {"allocated": "allocated + {n}"},
                             guard="on_hand - allocated >= {n}"),
-        [_insert_rows_sql(outcome.allocations), _insert_rows_sql(movements),
-         _update_per_row_sql(OrderLine, per_line, {"quantity_allocated": "quantity_allocated + {n}"})])
+        [insert_rows_sql(outcome.allocations), insert_rows_sql(movements),
+         update_per_row_sql(OrderLine, per_line, {"quantity_allocated": "quantity_allocated + {n}"})])
     if updated != len(per_level):
         raise StockConflict("Stock changed while it was being allocated; nothing was allocated.")
     for line, _ in needs:
@@ -458,7 +379,7 @@ def allocations_release_for_order(*, actor, order, reason: str = "") -> int:
             per_level[allocation.stock_level_id] += allocation.quantity_open
             per_line[allocation.order_line_id] += allocation.quantity_open
         levels = lock_stock_levels(pks=per_level)
-        updated = _update_per_row(StockLevel, per_level, {"allocated": "allocated - {n}"},
+        updated = update_per_row(StockLevel, per_level, {"allocated": "allocated - {n}"},
                                   guard="allocated >= {n}")
         if updated != len(per_level):
             raise StockConflict("Allocated stock does not match the order's allocations; nothing was released.")
@@ -470,7 +391,7 @@ def allocations_release_for_order(*, actor, order, reason: str = "") -> int:
                       order=order, reference=order.number, reason=reason)
             for a in allocations
         ])
-        _update_per_row(OrderLine, per_line, {"quantity_allocated": "quantity_allocated - {n}"})
+        update_per_row(OrderLine, per_line, {"quantity_allocated": "quantity_allocated - {n}"})
         _announce_replenished({level.product_id for level in levels})
     return sum(per_level.values())
 
@@ -507,12 +428,12 @@ def allocations_consume(*, actor, order, quantities: dict[int, int],
         for allocation, take in taken:
             per_level[allocation.stock_level_id] += take
         levels = {level.pk: level for level in lock_stock_levels(pks=per_level)}
-        updated = _update_per_row(StockLevel, per_level,
+        updated = update_per_row(StockLevel, per_level,
                                   {"on_hand": "on_hand - {n}", "allocated": "allocated - {n}"},
                                   guard="allocated >= {n}")
         if updated != len(per_level):
             raise StockConflict("Allocated stock does not match the order's allocations; nothing was shipped.")
-        _update_per_row(Allocation, {a.pk: n for a, n in taken},
+        update_per_row(Allocation, {a.pk: n for a, n in taken},
                         {"quantity_consumed": "quantity_consumed + {n}"})
         return StockMovement.objects.bulk_create([
             _movement(levels[a.stock_level_id], MovementKind.SHIPMENT, actor=actor, on_hand=-take, allocated=-take,

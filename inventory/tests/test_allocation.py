@@ -150,7 +150,8 @@ def test_shipping_consumes_the_allocations_and_takes_the_stock_off_hand(product_
 def test_the_allocation_lock_reads_the_same_levels_as_the_orm_lock(product_with_stock, warehouses):
     from django.db import transaction
 
-    from inventory.locks import lock_stock_levels, lock_stock_levels_for_allocation
+    from inventory.locks import lock_stock_levels
+    from inventory.sql import lock_stock_levels_for_allocation
 
     first, second = product_with_stock(east=1, west=2), product_with_stock(central=3)
     warehouses["west"].active = False
