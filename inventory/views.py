@@ -31,10 +31,7 @@ def stock_level_list(request):
         warehouse_id=filters.get("warehouse").pk if filters.get("warehouse") else None,
         low=bool(filters.get("low")), q=filters.get("q") or "")
     page = Paginator(levels, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(request, "inventory/stocklevel_list.html",
-                  {"form": form, "page": page, "query": query.urlencode()})
+    return render(request, "inventory/stocklevel_list.html", {"form": form, "page": page})
 
 
 @staff_required("inventory.view_stocklevel")

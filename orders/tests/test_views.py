@@ -1,5 +1,6 @@
 """The back-office screens: they render, they refuse what a role may not do, bad input writes nothing."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -119,6 +120,19 @@ def test_the_order_entry_page_renders(login, sales_user):
     assert response.status_code == 200 and b"Submit order" in response.content
 
 
+def test_the_order_entry_page_runs_no_inline_script_and_writes_its_line_row_once(login, sales_user):
+    """A strict Content-Security-Policy forbids inline scripts and handlers; the row a new line
+    gets is the very row the form draws (one partial), with its index to fill in."""
+    page = login(sales_user).get(reverse("orders:order_create")).content.decode()
+
+    assert [body for body in re.findall(r"<script[^>]*>(.*?)</script>", page, re.S) if body.strip()] == []
+    assert re.findall(r"<[^>]*\son[a-z]+\s*=", page) == []
+    assert 'src="/static/js/order_form.js"' in page
+    template = re.search(r'<template id="empty-line">(.*?)</template>', page, re.S).group(1)
+    first_row = re.search(r'<div id="line-forms">(.*?)</div>\s*<template', page, re.S).group(1)
+    assert template.replace("__prefix__", "0").strip() == first_row.strip()
+
+
 def test_staff_enter_a_phone_order_for_a_new_customer(login, sales_user):
     client = login(sales_user)
 
@@ -229,6 +243,14 @@ def test_customer_pages_render(login, sales_user):
     assert client.get(reverse("orders:customer_create")).status_code == 200
     results = client.get(reverse("orders:customer_search"), {"q": "ada"}).content.decode()
     assert "ada@example.com" in results
+
+
+def test_the_pager_keeps_the_search_and_changes_only_the_page(login, sales_user):
+    CustomerFactory.create_batch(51, company="Acme")
+
+    page = login(sales_user).get(reverse("orders:customer_list"), {"q": "Acme", "page": "1"}).content.decode()
+
+    assert 'href="?q=Acme&amp;page=2"' in page and "Page 1 of 2" in page
 
 
 def test_a_customer_is_created_with_a_default_address(login, sales_user):
