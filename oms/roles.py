@@ -9,7 +9,7 @@ MANAGER = "manager"
 
 _ORDER_READ = ["orders.view_order", "orders.view_customer", "orders.view_address", "inventory.view_product"]
 
-# inventory (issue #3): warehouse staff see and move stock and receive goods.
+# inventory: warehouse staff see and move stock and receive goods.
 _STOCK_WORK = [
     "inventory.view_warehouse", "inventory.view_stocklevel", "inventory.view_stockmovement",
     "inventory.view_allocation", "inventory.adjust_stock", "inventory.transfer_stock",
@@ -64,7 +64,7 @@ ROLE_PERMISSIONS[MANAGER] = sorted({*ROLE_PERMISSIONS[MANAGER], *[
     for action in ("add", "change", "delete")]})
 
 
-# returns (issue #6): sales open phone returns, approve and cancel them; the warehouse receives and
+# returns: sales open phone returns, approve and cancel them; the warehouse receives and
 # inspects; finance refunds or exchanges and closes; a manager does all that and overrides the policy.
 _RETURNS = {
     SALES: ["returns.view_returnrequest", "returns.add_returnrequest", "returns.approve_return",

@@ -200,7 +200,7 @@ LOGGING = {
 # A submitted order is verified right after commit (a Celery task; inline without Redis).
 OMS_AUTO_VERIFY = env.bool("OMS_AUTO_VERIFY", default=True)
 
-# -- payments (issue #4) ------------------------------------------------------------
+# -- payments: gateway, webhooks, invoices ---------------------------------------------
 # The payment gateway adapter (dotted path); a real provider's adapter replaces this.
 OMS_PAYMENT_GATEWAY = env.str("OMS_PAYMENT_GATEWAY", default="payments.gateways.simulated.SimulatedGateway")
 # Seconds the simulated gateway's slow test card takes before it times out.
@@ -226,13 +226,13 @@ CELERY_BEAT_SCHEDULE["payments-retry-unknown"] = {"task": "payments.tasks.paymen
 # Shared secret the payment provider signs its webhooks with (HMAC-SHA256 of the body).
 OMS_PAYMENT_WEBHOOK_SECRET = env.str("OMS_PAYMENT_WEBHOOK_SECRET", default="dev-webhook-secret")
 
-# -- returns (issue #6) -------------------------------------------------------------
+# -- returns: window, label address ----------------------------------------------------
 # Days after delivery (or shipment, when delivery was never confirmed) a customer may return goods.
 OMS_RETURN_WINDOW_DAYS = env.int("OMS_RETURN_WINDOW_DAYS", default=30)
 # Where customers send returns (printed on the return label).
 OMS_RETURN_ADDRESS = env.list("OMS_RETURN_ADDRESS", default=[
     "OMS Demo Supplies Inc. · Returns", "100 Commerce Street, Dock 3", "Springfield, IL 62701", "US"])
-# -- fulfillment (issue #5) -----------------------------------------------------------
+# -- fulfillment: carriers, tracking ---------------------------------------------------
 # Shared secret carriers sign their tracking webhooks with (HMAC-SHA256 of the body).
 OMS_CARRIER_WEBHOOK_SECRET = env.str("OMS_CARRIER_WEBHOOK_SECRET", default="dev-carrier-webhook-secret")
 # Customer tracking lookups (order number + e-mail) allowed per IP address and window.

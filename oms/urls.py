@@ -19,7 +19,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("track/<str:token>/invoice/<str:number>.pdf", payments_views.invoice_pdf_for_customer,
          name="invoice_pdf_customer"),
-    path("", include("returns.urls")),  # returns (issue #6): /returns/ and /track/<token>/returns/
+    path("", include("returns.urls")),  # returns: /returns/ and /track/<token>/returns/
     path("", include("fulfillment.urls")),  # fulfillment/..., the customer's /track/...
     path("", include("orders.urls")),
 ]

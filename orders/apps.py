@@ -14,7 +14,7 @@ class OrdersConfig(AppConfig):
 
         order_payment_event.connect(record_payment_event, dispatch_uid="orders.record_payment_event")
 
-        # inventory (issue #3): stock arrived; inventory signals, orders allocates waiting backorders.
+        # stock arrived: inventory signals it, orders allocates the waiting backorders.
         from inventory.signals import stock_replenished
 
         stock_replenished.connect(allocate_backorders_on_replenishment, dispatch_uid="orders.backorders_allocate")

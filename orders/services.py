@@ -651,7 +651,7 @@ def order_ship(*, actor, order: Order, quantities: dict[int, int] | None = None,
             raise DomainError(f"Order {locked.number} has nothing left to ship.")
         fully = all(line.quantity_shipped == line.quantity for line in lines)
         change = _transition(locked, "ship", actor, fully)
-        # inventory (issue #3): shipped units leave the warehouse, consuming their allocations.
+        # inventory: shipped units leave the warehouse, consuming their allocations.
         allocations_consume(actor=actor, order=locked, quantities=quantities, warehouse_id=warehouse_id)
         for line_id, qty in quantities.items():
             OrderLine.objects.filter(pk=line_id).update(quantity_shipped=F("quantity_shipped") + qty)
@@ -683,14 +683,14 @@ def order_cancel(*, actor, order: Order, reason: str) -> Order:
             released_at=timezone.now(), released_by=user_or_none(actor), release_note="Order cancelled."
         )
         _save_transition(locked, "cancel_reason", "hold_reason")
-        # inventory (issue #3): allocated stock is given back (and may serve waiting backorders).
+        # inventory: allocated stock is given back (and may serve waiting backorders).
         allocations_release_for_order(actor=actor, order=locked, reason=f"Order cancelled: {reason}"[:255])
         _status_event(locked, actor, change, f"Cancelled: {reason}")
         enqueue_on_commit(payment_settle_cancelled_order_task, order_id=locked.pk)  # payments: void or refund
     return locked
 
 
-# -- payments (issue #4): the gateway is called after commit, never under the order lock --
+# -- payments: the gateway is called after commit, never under the order lock -----------
 
 
 def _payments_after_shipment(order: Order) -> None:

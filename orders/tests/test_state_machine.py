@@ -17,7 +17,7 @@ S = OrderStatus
 def reach(status: str) -> Order:
     """An order in `status`, brought there through the services."""
     with override_settings(OMS_AUTO_VERIFY=False):
-        stock = 0 if status == S.BACKORDERED else 100  # inventory (issue #3): out of stock backorders
+        stock = 0 if status == S.BACKORDERED else 100  # out of stock: verification backorders it
         order = make_order(products=[ProductFactory(stock=stock), ProductFactory(stock=stock)], quantities=[2, 1])
         if status == S.DRAFT:
             return order
