@@ -14,7 +14,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from fulfillment import documents, selectors, services
@@ -32,7 +31,7 @@ from fulfillment.models import Notification, Shipment, Wave
 from inventory.models import Warehouse
 from oms.decorators import staff_required
 from oms.exceptions import DomainError
-from oms.webhooks import webhook_refusal
+from oms.webhooks import signed_webhook
 from orders.models import Order
 
 PAGE_SIZE = 50
@@ -335,18 +334,13 @@ def notification_resend(request: HttpRequest, pk: int) -> HttpResponse:
 # -- the carrier's webhook ------------------------------------------------------------------
 
 
-@csrf_exempt
-@require_POST
+@signed_webhook(setting="OMS_CARRIER_WEBHOOK_SECRET", development_secret=DEV_CARRIER_WEBHOOK_SECRET)
 def carrier_webhook(request: HttpRequest) -> HttpResponse:
     """A carrier's tracking event, signed with the shared secret (HMAC-SHA256 of the body).
 
     JSON: {"event_id", "tracking_number", "status", "occurred_at"?, "location"?, "description"?}.
     Replays are harmless: an event id already recorded changes nothing.
     """
-    refusal = webhook_refusal(request, secret=settings.OMS_CARRIER_WEBHOOK_SECRET,
-                              development_secret=DEV_CARRIER_WEBHOOK_SECRET, setting="OMS_CARRIER_WEBHOOK_SECRET")
-    if refusal is not None:
-        return refusal
     try:
         notice = json.loads(request.body)
         event_id, tracking_number, status = (str(notice["event_id"]).strip(), str(notice["tracking_number"]).strip(),

@@ -26,7 +26,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from inventory.enums import MovementKind, PurchaseOrderStatus
+from inventory.enums import MovementKind
 from inventory.forecast import daily_demand_by_level, forecast
 from inventory.locks import (
     lock_purchase_order,

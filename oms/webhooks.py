@@ -7,9 +7,12 @@ answer's timing tells nothing about how much of a forged signature was right.
 
 import hashlib
 import hmac
+from functools import wraps
 
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
 
 def signature(*, secret: str, body: bytes) -> str:
@@ -32,3 +35,21 @@ def webhook_refusal(request: HttpRequest, *, secret: str, development_secret: st
     if not signature_valid(secret=secret, body=request.body, given=request.headers.get("X-Signature", "")):
         return JsonResponse({"error": "bad signature"}, status=403)
     return None
+
+
+def signed_webhook(*, setting: str, development_secret: str):
+    """A view that outside systems POST to, signed with the secret in `settings.<setting>`:
+    exempt from CSRF (the signature stands in for it), POST only, 403 unless rightly signed."""
+
+    def decorator(view):
+        @csrf_exempt
+        @require_POST
+        @wraps(view)
+        def signed(request, *args, **kwargs):
+            refusal = webhook_refusal(request, secret=getattr(settings, setting),
+                                      development_secret=development_secret, setting=setting)
+            return refusal if refusal is not None else view(request, *args, **kwargs)
+
+        return signed
+
+    return decorator

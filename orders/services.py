@@ -28,7 +28,7 @@ from oms.sequences import sequence_next
 from oms.tasks import enqueue_on_commit
 from orders.enums import PRIORITY_RANK, Channel, HoldReason, OrderEventType, OrderStatus, Priority
 from orders.locks import lock_order, lock_order_lines
-from orders.models import ADDRESS_FIELDS, Address, ApiClient, AddressSnapshot, Customer, Order, OrderEvent, OrderHold, OrderLine
+from orders.models import Address, ApiClient, AddressSnapshot, Customer, Order, OrderEvent, OrderHold, OrderLine
 from orders.pricing import line_amounts, order_totals, tax_rate_for
 from orders.signals import send_order_status_changed
 from orders.verification import OVERRIDABLE_REASONS, PipelineRun, pipeline, run_pipeline

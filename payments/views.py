@@ -2,17 +2,15 @@
 
 import json
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from oms.decorators import staff_required
 from oms.exceptions import DomainError
-from oms.webhooks import webhook_refusal
+from oms.webhooks import signed_webhook
 from orders.models import Order
 from payments import selectors, services
 from payments.documents import invoice_pdf
@@ -225,17 +223,12 @@ def invoice_void(request, number: str):
     return redirect(invoice)
 
 
-@csrf_exempt
-@require_POST
+@signed_webhook(setting="OMS_PAYMENT_WEBHOOK_SECRET", development_secret=DEV_WEBHOOK_SECRET)
 def gateway_webhook(request):
     """The provider's notice of how a call ended, signed with the shared secret (HMAC-SHA256 of the body).
 
     Replays are harmless: a transaction whose outcome is already final is left as it is.
     """
-    refusal = webhook_refusal(request, secret=settings.OMS_PAYMENT_WEBHOOK_SECRET,
-                              development_secret=DEV_WEBHOOK_SECRET, setting="OMS_PAYMENT_WEBHOOK_SECRET")
-    if refusal is not None:
-        return refusal
     try:
         notice = json.loads(request.body)
         key, success = str(notice["idempotency_key"]), bool(notice["success"])
