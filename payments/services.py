@@ -192,6 +192,15 @@ def _refuse(payment: Payment, name: str, refusal: str) -> None:
     transition_refusal(payment, name, noun="payment", verb=name, subject="The payment", refusal=refusal)
 
 
+def _reserve_amount(payment: Payment, amount: Decimal, *, within: str, used: str, pending: str, refusal: str) -> None:
+    """Reserve `amount` in `pending` with one conditional UPDATE, refused (with `refusal`) when
+    `used + pending + amount` would pass `within`: two requests never reserve the same money."""
+    reserved = Payment.objects.filter(pk=payment.pk, **{f"{within}__gte": F(used) + F(pending) + amount}).update(
+        **{pending: F(pending) + amount})
+    if not reserved:
+        raise DomainError(refusal, code="amount_too_high")
+
+
 def _refuse_or_reserve(payment: Payment, kind: str, amount: Decimal) -> None:
     if kind == TransactionKind.AUTHORIZE:
         _refuse(payment, "authorize", "it cannot be authorized again")
@@ -199,24 +208,18 @@ def _refuse_or_reserve(payment: Payment, kind: str, amount: Decimal) -> None:
         _refuse(payment, "capture", "only an authorized payment can be captured")
         if payment.transactions.filter(kind=TransactionKind.VOID).exclude(outcome=TransactionOutcome.FAILED).exists():
             raise TransitionRefused("The authorization is being voided; it cannot be captured.")
-        reserved = Payment.objects.filter(
-            pk=payment.pk, authorized_amount__gte=F("captured_amount") + F("pending_capture") + amount
-        ).update(pending_capture=F("pending_capture") + amount)
-        if not reserved:
-            raise DomainError(f"Cannot capture {amount} {payment.currency}: only {payment.capturable} "
-                              f"{payment.currency} of the authorization is left.", code="amount_too_high")
+        _reserve_amount(payment, amount, within="authorized_amount", used="captured_amount",
+                        pending="pending_capture", refusal=f"Cannot capture {amount} {payment.currency}: only "
+                        f"{payment.capturable} {payment.currency} of the authorization is left.")
     elif kind == TransactionKind.VOID:
         _refuse(payment, "void", "it cannot be voided. Refund it instead")
         if payment.pending_capture:
             raise TransitionRefused("A capture is in progress; the payment cannot be voided.")
     elif kind == TransactionKind.REFUND:
         _refuse(payment, "refund", "nothing captured can be refunded")
-        reserved = Payment.objects.filter(
-            pk=payment.pk, captured_amount__gte=F("refunded_amount") + F("pending_refund") + amount
-        ).update(pending_refund=F("pending_refund") + amount)
-        if not reserved:
-            raise DomainError(f"Cannot refund {amount} {payment.currency}: only {payment.refundable} "
-                              f"{payment.currency} of what was captured is left to refund.", code="amount_too_high")
+        _reserve_amount(payment, amount, within="captured_amount", used="refunded_amount",
+                        pending="pending_refund", refusal=f"Cannot refund {amount} {payment.currency}: only "
+                        f"{payment.refundable} {payment.currency} of what was captured is left to refund.")
 
 
 def _gateway_name(payment: Payment, kind: str) -> str:

@@ -26,24 +26,20 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture
-def sales_user(db):
-    return UserFactory(username="sally", role=SALES)
+def _user_with_role(username: str, role: str):
+    """A fixture: one staff user in `role` (the groups and permissions `oms.roles` sets up)."""
+
+    @pytest.fixture
+    def user(db):
+        return UserFactory(username=username, role=role)
+
+    return user
 
 
-@pytest.fixture
-def warehouse_user(db):
-    return UserFactory(username="walt", role=WAREHOUSE)
-
-
-@pytest.fixture
-def finance_user(db):
-    return UserFactory(username="fiona", role=FINANCE)
-
-
-@pytest.fixture
-def manager_user(db):
-    return UserFactory(username="max", role=MANAGER)
+sales_user = _user_with_role("sally", SALES)
+warehouse_user = _user_with_role("walt", WAREHOUSE)
+finance_user = _user_with_role("fiona", FINANCE)
+manager_user = _user_with_role("max", MANAGER)
 
 
 @pytest.fixture
