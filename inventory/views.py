@@ -131,7 +131,7 @@ def stock_transfer(request):
 def reorder_alert_list(request):
     show_all = request.GET.get("show") == "all"
     return render(request, "inventory/reorderalert_list.html", {
-        "alerts": selectors.reorder_alerts_for_list(open_only=not show_all)[:200],
+        "alerts": selectors.reorder_alerts_for_list(open_only=not show_all),
         "show_all": show_all,
     })
 
