@@ -21,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from fulfillment import documents, selectors, services
+from fulfillment.bulk_actions import packing_slips
 from fulfillment.enums import CARRIER_STATUS_TRANSITIONS, ShipmentStatus, TrackingSource
 from fulfillment.forms import (
     PackageForm,
@@ -104,10 +105,12 @@ def packing_slips_bulk(request: HttpRequest) -> HttpResponse:
     if not orders:
         messages.error(request, "Choose at least one order.")
         return redirect("fulfillment:queue")
-    slips = [{"order": order, "shipment": None,
-              "lines": [(line, line.quantity_unshipped) for line in order.lines.all() if line.quantity_unshipped]}
-             for order in orders]
-    return _pdf(documents.packing_slips_pdf(slips=slips), "packing-slips.pdf")
+    try:
+        pdf = packing_slips(orders)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("fulfillment:queue")
+    return _pdf(pdf, "packing-slips.pdf")
 
 
 @_staff("fulfillment.view_wave")
