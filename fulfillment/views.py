@@ -35,6 +35,7 @@ from fulfillment.forms import (
 from fulfillment.models import Notification, Shipment, Wave
 from inventory.models import Warehouse
 from oms.exceptions import DomainError
+from oms.exports import CHUNK, export_response, path_columns
 from orders.models import Order
 
 PAGE_SIZE = 50
@@ -322,6 +323,21 @@ def shipment_packing_slip_pdf(request: HttpRequest, number: str) -> HttpResponse
     slip = {"order": shipment.order, "shipment": shipment,
             "lines": [(row.order_line, row.quantity) for row in shipment.lines.select_related("order_line")]}
     return _pdf(documents.packing_slips_pdf(slips=[slip]), f"packing-slip-{shipment.number}.pdf")
+
+
+SHIPMENT_COLUMNS = path_columns("number", "order__number", "warehouse__code", "status", "carrier__name",
+                                "service_level__name", "tracking_number", "shipping_cost", "created_at", "packed_at",
+                                "shipped_at", "expected_delivery", "delivered_at", "deliver_by_breached")
+
+
+@_staff("fulfillment.view_shipment")
+def shipment_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """Every shipment the list's filter matches, as CSV or XLSX."""
+    status = request.GET.get("status", "")
+    shipments = selectors.shipments_for_list(status=status if status in ShipmentStatus.values else "",
+                                             q=request.GET.get("q", "").strip())
+    return export_response(fmt, shipments.iterator(chunk_size=CHUNK), SHIPMENT_COLUMNS, "shipments",
+                           title="Shipments")
 
 
 @_staff("fulfillment.view_shipment")

@@ -21,20 +21,37 @@ from inventory.forms import (
 )
 from inventory.models import Product, PurchaseOrder, ReorderAlert, StockLevel
 from oms.exceptions import DomainError
+from oms.exports import CHUNK, export_response, path_columns
 
 
 def _perm(name):
     return permission_required(name, raise_exception=True)
 
 
+def _filtered_levels(request):
+    form = StockFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    return form, selectors.stock_levels_for_list(
+        warehouse_id=filters.get("warehouse").pk if filters.get("warehouse") else None,
+        low=bool(filters.get("low")), q=filters.get("q") or "")
+
+
+STOCK_COLUMNS = path_columns("product__sku", "product__name", "warehouse__code", "bin_location", "on_hand",
+                             "allocated", "available", "reorder_point", "reorder_quantity", "updated_at")
+
+
+@login_required
+@_perm("inventory.view_stocklevel")
+def stock_level_export(request, fmt: str):
+    """Every stock level the list's filter matches, as CSV or XLSX."""
+    _, levels = _filtered_levels(request)
+    return export_response(fmt, levels.iterator(chunk_size=CHUNK), STOCK_COLUMNS, "stock", title="Stock")
+
+
 @login_required
 @_perm("inventory.view_stocklevel")
 def stock_level_list(request):
-    form = StockFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    levels = selectors.stock_levels_for_list(
-        warehouse_id=filters.get("warehouse").pk if filters.get("warehouse") else None,
-        low=bool(filters.get("low")), q=filters.get("q") or "")
+    form, levels = _filtered_levels(request)
     page = Paginator(levels, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -16,8 +16,10 @@ from django_tables2 import LazyPaginator, SingleTableMixin
 
 from inventory.models import Product
 from oms.exceptions import DomainError
+from oms.exports import export_response
 from orders import forms as order_forms
 from orders import bulk, selectors, services
+from orders import exports as order_exports
 from orders.enums import OPEN_EXPOSURE_STATUSES, BulkJobStatus, OrderStatus, Priority
 from orders.filters import OrderFilter
 from orders.models import BulkJob, Customer, Order
@@ -114,6 +116,15 @@ def order_bulk(request: HttpRequest) -> HttpResponse:
         messages.error(request, exc.message)
         return redirect(back)
     return redirect(job)
+
+
+@login_required
+@permission_required("orders.view_order", raise_exception=True)
+def order_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """Every order line the list's filter matches (not only the page), as CSV or XLSX."""
+    orders = OrderFilter(request.GET, queryset=Order.objects.all()).qs
+    return export_response(fmt, order_exports.order_export_rows(orders), order_exports.ORDER_COLUMNS, "orders",
+                           title="Orders")
 
 
 @login_required
@@ -439,6 +450,14 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     search = _query_text(request, "q")
     page = Paginator(selectors.customer_list(search=search), 50).get_page(request.GET.get("page"))
     return render(request, "orders/customer_list.html", {"page": page, "q": search})
+
+
+@login_required
+@permission_required("orders.view_customer", raise_exception=True)
+def customer_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    customers = selectors.customer_list(search=_query_text(request, "q"))
+    return export_response(fmt, order_exports.customer_export_rows(customers), order_exports.CUSTOMER_COLUMNS,
+                           "customers", title="Customers")
 
 
 @login_required
