@@ -2,7 +2,7 @@
 of the CSV import (orders/intake.py CSV_COLUMNS) first, so an exported file imports again as is,
 then the order's own figures."""
 
-from oms.exports import CHUNK, Column
+from oms.exports import CHUNK, Column, path_columns
 from orders.intake import CSV_COLUMNS
 from orders.models import OrderLine
 
@@ -22,35 +22,14 @@ _ORDER = {
 ORDER_COLUMNS = [
     Column(name, _ORDER.get(name) or (lambda line, field=name: getattr(line.order, field)))
     for name in CSV_COLUMNS
-] + [
-    Column("order_number", lambda line: line.order.number),
-    Column("status", lambda line: line.order.status),
-    Column("channel", lambda line: line.order.channel),
-    Column("created_at", lambda line: line.order.created_at),
-    Column("placed_at", lambda line: line.order.placed_at),
-    Column("ship_by", lambda line: line.order.ship_by),
-    Column("currency", lambda line: line.order.currency),
-    Column("line_name", lambda line: line.name),
-    Column("line_discount", lambda line: line.discount_amount),
-    Column("line_tax", lambda line: line.tax_amount),
-    Column("line_total", lambda line: line.line_total),
-    Column("quantity_shipped", lambda line: line.quantity_shipped),
-    Column("quantity_returned", lambda line: line.quantity_returned),
-    Column("order_total", lambda line: line.order.total),
-    Column("hold_reason", lambda line: line.order.hold_reason),
-]
+] + path_columns(
+    "order__number", "order__status", "order__channel", "order__created_at", "order__placed_at", "order__ship_by",
+    "order__currency", "name", "discount_amount", "tax_amount", "line_total", "quantity_shipped",
+    "quantity_returned", "order__total", "order__hold_reason",
+)
 
-CUSTOMER_COLUMNS = [
-    Column("id", lambda c: c.pk),
-    Column("name", lambda c: c.name),
-    Column("email", lambda c: c.email),
-    Column("phone", lambda c: c.phone),
-    Column("company", lambda c: c.company),
-    Column("credit_limit", lambda c: c.credit_limit),
-    Column("on_hold", lambda c: c.on_hold),
-    Column("hold_note", lambda c: c.hold_note),
-    Column("created_at", lambda c: c.created_at),
-]
+CUSTOMER_COLUMNS = path_columns("id", "name", "email", "phone", "company", "credit_limit", "on_hold", "hold_note",
+                                "created_at")
 
 
 def order_export_rows(orders):
