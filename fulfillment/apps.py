@@ -5,6 +5,9 @@ class FulfillmentConfig(AppConfig):
     name = "fulfillment"
 
     def ready(self) -> None:
+        from fulfillment.bulk_actions import register_print_actions
+
+        register_print_actions()
         from fulfillment.receivers import notify_on_status_change, on_payment_event
         from orders.signals import order_status_changed
         from payments.signals import order_payment_event

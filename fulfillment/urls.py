@@ -13,6 +13,7 @@ urlpatterns = [
     path("fulfillment/packing-slips.pdf", views.packing_slips_bulk, name="packing_slips_bulk"),
     path("fulfillment/orders/<str:number>/pack/", views.order_pack, name="order_pack"),
     path("fulfillment/shipments/", views.shipment_list, name="shipment_list"),
+    path("fulfillment/shipments/export.<str:fmt>", views.shipment_export, name="shipment_export"),
     path("fulfillment/shipments/<str:number>/", views.shipment_detail, name="shipment_detail"),
     path("fulfillment/shipments/<str:number>/scan/", views.shipment_scan, name="shipment_scan"),
     path("fulfillment/shipments/<str:number>/lines/<int:line_id>/remove/", views.shipment_line_remove,

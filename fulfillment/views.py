@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from fulfillment import documents, selectors, services
+from fulfillment.bulk_actions import packing_slips
 from fulfillment.enums import CARRIER_STATUS_TRANSITIONS, ShipmentStatus, TrackingSource
 from fulfillment.forms import (
     PackageForm,
@@ -32,6 +33,7 @@ from inventory.models import Warehouse
 from oms.decorators import staff_required
 from oms.exceptions import DomainError
 from oms.webhooks import signed_webhook
+from oms.exports import CHUNK, export_response, path_columns
 from orders.models import Order
 
 PAGE_SIZE = 50
@@ -95,10 +97,12 @@ def packing_slips_bulk(request: HttpRequest) -> HttpResponse:
     if not orders:
         messages.error(request, "Choose at least one order.")
         return redirect("fulfillment:queue")
-    slips = [{"order": order, "shipment": None,
-              "lines": [(line, line.quantity_unshipped) for line in order.lines.all() if line.quantity_unshipped]}
-             for order in orders]
-    return _pdf(documents.packing_slips_pdf(slips=slips), "packing-slips.pdf")
+    try:
+        pdf = packing_slips(orders)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("fulfillment:queue")
+    return _pdf(pdf, "packing-slips.pdf")
 
 
 @staff_required("fulfillment.view_wave")
@@ -310,6 +314,21 @@ def shipment_packing_slip_pdf(request: HttpRequest, number: str) -> HttpResponse
     slip = {"order": shipment.order, "shipment": shipment,
             "lines": [(row.order_line, row.quantity) for row in shipment.lines.select_related("order_line")]}
     return _pdf(documents.packing_slips_pdf(slips=[slip]), f"packing-slip-{shipment.number}.pdf")
+
+
+SHIPMENT_COLUMNS = path_columns("number", "order__number", "warehouse__code", "status", "carrier__name",
+                                "service_level__name", "tracking_number", "shipping_cost", "created_at", "packed_at",
+                                "shipped_at", "expected_delivery", "delivered_at", "deliver_by_breached")
+
+
+@staff_required("fulfillment.view_shipment")
+def shipment_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """Every shipment the list's filter matches, as CSV or XLSX."""
+    status = request.GET.get("status", "")
+    shipments = selectors.shipments_for_list(status=status if status in ShipmentStatus.values else "",
+                                             q=request.GET.get("q", "").strip())
+    return export_response(fmt, shipments.iterator(chunk_size=CHUNK), SHIPMENT_COLUMNS, "shipments",
+                           title="Shipments")
 
 
 @staff_required("fulfillment.view_shipment")

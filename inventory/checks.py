@@ -15,7 +15,7 @@ def check_stock_allocation(order, *, actor) -> CheckResult:
     """
     outcome = allocation_allocate_order(actor=actor, order=order)
     if outcome.held:
-        return CheckResult.hold(HoldReason.OUT_OF_STOCK, f"Out of stock: {outcome.describe(outcome.held)}.",
+        return CheckResult.hold(HoldReason.OUT_OF_STOCK, f"Not enough stock and no backorder allowed: {outcome.describe(outcome.held)}.",
                                 short={line.sku: missing for line, missing in outcome.held})
     if outcome.short:
         return CheckResult.backorder(f"Waiting for stock: {outcome.describe(outcome.short)}.",

@@ -90,12 +90,22 @@ def stock_card(product) -> list[LevelRow]:
     return rows
 
 
-def reorder_alerts_for_list(*, open_only: bool = True):
+def reorder_alerts_for_list(*, open_only: bool = True, limit: int = 200,
+                            with_incoming: bool = True) -> list[ReorderAlert]:
+    """The newest alerts, each with `incoming_now`: what is on order for its level today, by the same
+    definition as the stock card (`incoming_by_level`). The alert's own `incoming` is what was on order
+    when it was raised."""
     qs = ReorderAlert.objects.select_related("stock_level__product__supplier", "stock_level__warehouse",
                                              "purchase_order")
     if open_only:
         qs = qs.open()
-    return qs.order_by("-raised_at", "-pk")
+    alerts = list(qs.order_by("-raised_at", "-pk")[:limit])
+    if not with_incoming:
+        return alerts
+    incoming = incoming_by_level(alert.stock_level for alert in alerts)
+    for alert in alerts:
+        alert.incoming_now = incoming.get(alert.stock_level_id, 0)
+    return alerts
 
 
 def purchase_orders_for_list(*, status: str = ""):

@@ -6,6 +6,7 @@ app_name = "inventory"
 
 urlpatterns = [
     path("", views.stock_level_list, name="stock_level_list"),
+    path("export.<str:fmt>", views.stock_level_export, name="stock_level_export"),
     path("products/<int:pk>/", views.product_stock, name="product_stock"),
     path("levels/<int:pk>/adjust/", views.stock_adjust, name="stock_adjust"),
     path("levels/<int:pk>/settings/", views.stock_level_settings, name="stock_level_settings"),

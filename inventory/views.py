@@ -21,15 +21,31 @@ from inventory.forms import (
 from inventory.models import Product, PurchaseOrder, ReorderAlert, StockLevel
 from oms.decorators import staff_required
 from oms.exceptions import DomainError
+from oms.exports import CHUNK, export_response, path_columns
+
+
+def _filtered_levels(request):
+    form = StockFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    return form, selectors.stock_levels_for_list(
+        warehouse_id=filters.get("warehouse").pk if filters.get("warehouse") else None,
+        low=bool(filters.get("low")), q=filters.get("q") or "")
+
+
+STOCK_COLUMNS = path_columns("product__sku", "product__name", "warehouse__code", "bin_location", "on_hand",
+                             "allocated", "available", "reorder_point", "reorder_quantity", "updated_at")
+
+
+@staff_required("inventory.view_stocklevel")
+def stock_level_export(request, fmt: str):
+    """Every stock level the list's filter matches, as CSV or XLSX."""
+    _, levels = _filtered_levels(request)
+    return export_response(fmt, levels.iterator(chunk_size=CHUNK), STOCK_COLUMNS, "stock", title="Stock")
 
 
 @staff_required("inventory.view_stocklevel")
 def stock_level_list(request):
-    form = StockFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    levels = selectors.stock_levels_for_list(
-        warehouse_id=filters.get("warehouse").pk if filters.get("warehouse") else None,
-        low=bool(filters.get("low")), q=filters.get("q") or "")
+    form, levels = _filtered_levels(request)
     page = Paginator(levels, 50).get_page(request.GET.get("page"))
     return render(request, "inventory/stocklevel_list.html", {"form": form, "page": page})
 
@@ -117,7 +133,7 @@ def stock_transfer(request):
 def reorder_alert_list(request):
     show_all = request.GET.get("show") == "all"
     return render(request, "inventory/reorderalert_list.html", {
-        "alerts": selectors.reorder_alerts_for_list(open_only=not show_all)[:200],
+        "alerts": selectors.reorder_alerts_for_list(open_only=not show_all),
         "show_all": show_all,
     })
 

@@ -163,7 +163,8 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="orders@oms.example")
-OMS_SITE_URL = env.str("OMS_SITE_URL", default="http://127.0.0.1:8000")
+# Links in e-mails and documents point here; by default at the port `make run` serves on (PORT).
+OMS_SITE_URL = env.str("OMS_SITE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}")
 
 # Commerce defaults.
 OMS_DEFAULT_CURRENCY = env.str("OMS_DEFAULT_CURRENCY", default="USD")

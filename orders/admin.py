@@ -1,6 +1,18 @@
 from django.contrib import admin
 
-from orders.models import ADDRESS_FIELDS, Address, ApiClient, Customer, Order, OrderEvent, OrderHold, OrderLine
+from orders.models import (
+    ADDRESS_FIELDS,
+    Address,
+    ApiClient,
+    BulkJob,
+    BulkJobResult,
+    Customer,
+    Order,
+    OrderEvent,
+    OrderHold,
+    OrderLine,
+    Tag,
+)
 
 
 class AddressInline(admin.StackedInline):
@@ -73,7 +85,7 @@ class OrderAdmin(admin.ModelAdmin):
                        "payment_method", "currency", "subtotal", "discount_total", "shipping_total", "tax_total",
                        "total", "hold_reason", "cancel_reason", "placed_at", "confirmed_at", "shipped_at",
                        "delivered_at", "completed_at", "cancelled_at", "ship_by", "deliver_by", "tracking_token",
-                       "created_at", "updated_at", "created_by",
+                       "created_at", "updated_at", "created_by", "tags",
                        *[f"{prefix}_{field}" for prefix in ("ship", "bill") for field in ADDRESS_FIELDS])
     inlines = [OrderLineInline, OrderHoldInline, OrderEventInline]
     show_full_result_count = False  # no COUNT(*) over every order on each change-list page
@@ -127,4 +139,41 @@ class ApiClientAdmin(admin.ModelAdmin):
     readonly_fields = ("key_prefix", "key_hash", "created_at", "last_used_at")
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    """Names and colours; which orders carry a tag changes on the order list (bulk) and is on each timeline."""
+
+    list_display = ("name", "colour")
+    search_fields = ("name",)
+
+
+class BulkJobResultInline(admin.TabularInline):
+    model = BulkJobResult
+    fields = readonly_fields = ("order", "ok", "message")
+    raw_id_fields = ("order",)
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(BulkJob)
+class BulkJobAdmin(admin.ModelAdmin):
+    """A record of what was done to many orders at once, by whom, with each order's outcome."""
+
+    list_display = ("pk", "action", "status", "total", "processed", "succeeded", "created_by", "created_at")
+    list_filter = ("action", "status")
+    readonly_fields = ("action", "params", "status", "total", "processed", "succeeded", "created_by", "created_at",
+                       "finished_at")
+    exclude = ("order_ids",)
+    inlines = [BulkJobResultInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

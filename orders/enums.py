@@ -78,3 +78,19 @@ class OrderEventType(models.TextChoices):
     SHIPMENT = "shipment", "Shipment"
     RETURN = "return", "Return"
     EMAIL_SENT = "email_sent", "E-mail sent"
+
+
+class BulkJobStatus(models.TextChoices):
+    PENDING = "pending", "Waiting"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+
+
+class TagColour(models.TextChoices):
+    GREY = "secondary", "Grey"
+    BLUE = "primary", "Blue"
+    GREEN = "success", "Green"
+    RED = "danger", "Red"
+    YELLOW = "warning", "Yellow"
+    CYAN = "info", "Cyan"
+    BLACK = "dark", "Black"

@@ -2,7 +2,7 @@ import django_filters
 from django import forms
 
 from orders.enums import Channel, OrderStatus, Priority
-from orders.models import Order
+from orders.models import Order, Tag
 from orders.selectors import order_search
 
 
@@ -19,10 +19,12 @@ class OrderFilter(django_filters.FilterSet):
     created_to = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label="To",
                                            widget=forms.DateInput(attrs={"type": "date"}))
     customer = django_filters.NumberFilter(field_name="customer_id", widget=forms.HiddenInput)
+    tag = django_filters.ModelChoiceFilter(field_name="tags", queryset=Tag.objects.all(), empty_label="Any tag",
+                                           to_field_name="name")
 
     class Meta:
         model = Order
-        fields = ["q", "status", "channel", "priority", "created_from", "created_to", "customer"]
+        fields = ["q", "status", "channel", "priority", "created_from", "created_to", "customer", "tag"]
 
     def search(self, queryset, name, value):
         return queryset.filter(order_search(term=value)) if value.strip() else queryset

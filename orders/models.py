@@ -7,11 +7,13 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from orders.enums import (
     CANCELLABLE_STATUSES,
+    BulkJobStatus,
     HOLDABLE_STATUSES,
     PRIORITY_RANK,
     Channel,
@@ -19,6 +21,7 @@ from orders.enums import (
     OrderEventType,
     OrderStatus,
     Priority,
+    TagColour,
 )
 from payments.enums import PaymentMethod
 
@@ -182,6 +185,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
         "orders.ApiClient", null=True, blank=True, on_delete=models.PROTECT, related_name="orders",
         help_text="The web shop or marketplace that posted the order, for intake API orders.",
     )
+    tags = models.ManyToManyField("orders.Tag", blank=True, related_name="orders")
 
     objects = OrderQuerySet.as_manager()
 
@@ -448,3 +452,63 @@ class ApiClient(models.Model):
     @staticmethod
     def hash_key(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
+
+
+class Tag(models.Model):
+    """A label staff put on orders to find and work on them together ("VIP", "gift", "check address")."""
+
+    name = models.CharField(max_length=40, unique=True)
+    # One of the site's badge colours (a class, not a style attribute: the Content-Security-Policy forbids those).
+    colour = models.CharField(max_length=10, choices=TagColour.choices, default=TagColour.GREY)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="tag_name_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BulkJob(models.Model):
+    """One action run on many orders, each through its own service call; a worker runs it and the
+    staff page follows its progress. Each order's outcome is a `BulkJobResult` row, so a job that is
+    run twice (a redelivered task) never acts on an order twice."""
+
+    action = models.CharField(max_length=40)
+    params = models.JSONField(default=dict, blank=True)
+    order_ids = models.JSONField(default=list, editable=False)
+    status = models.CharField(max_length=10, choices=BulkJobStatus.choices, default=BulkJobStatus.PENDING)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    succeeded = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Bulk {self.action} #{self.pk} ({self.processed}/{self.total})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("orders:bulk_job", args=[self.pk])
+
+    @property
+    def refused(self) -> int:
+        return self.processed - self.succeeded
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else int(100 * self.processed / self.total)
+
+
+class BulkJobResult(models.Model):
+    job = models.ForeignKey(BulkJob, on_delete=models.CASCADE, related_name="results")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="+")
+    ok = models.BooleanField()
+    message = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["ok", "pk"]
+        constraints = [models.UniqueConstraint(fields=["job", "order"], name="bulkjobresult_once_per_order")]

@@ -28,7 +28,8 @@ from oms.sequences import sequence_next
 from oms.tasks import enqueue_on_commit
 from orders.enums import PRIORITY_RANK, Channel, HoldReason, OrderEventType, OrderStatus, Priority
 from orders.locks import lock_order, lock_order_lines
-from orders.models import Address, ApiClient, AddressSnapshot, Customer, Order, OrderEvent, OrderHold, OrderLine
+from orders.enums import TagColour
+from orders.models import Address, ApiClient, AddressSnapshot, Customer, Order, OrderEvent, OrderHold, OrderLine, Tag
 from orders.pricing import line_amounts, order_totals, tax_rate_for
 from orders.signals import send_order_status_changed
 from orders.verification import OVERRIDABLE_REASONS, PipelineRun, pipeline, run_pipeline
@@ -103,6 +104,76 @@ def order_note_add(*, actor, order: Order, message: str, customer_visible: bool 
         return order_event_record(
             order=order, type=OrderEventType.NOTE, actor=actor, message=message, customer_visible=customer_visible
         )
+
+
+# -- tags and priority ----------------------------------------------------------------
+
+# Orders whose priority (and so promise dates and queue place) may still change: nothing has left.
+PRIORITY_CHANGEABLE = (OrderStatus.DRAFT, OrderStatus.PLACED, OrderStatus.ON_HOLD, OrderStatus.CONFIRMED,
+                       OrderStatus.BACKORDERED, OrderStatus.IN_FULFILLMENT)
+
+
+def tag_get_or_create(*, actor, name: str, colour: str = "") -> Tag:
+    """The tag of that name (whatever its case), created if new."""
+    name = " ".join(name.split())
+    if not name or len(name) > 40 or "\x00" in name:
+        raise DomainError("A tag is a name of 1 to 40 characters.")
+    tag = Tag.objects.filter(name__iexact=name).first()
+    if tag is not None:
+        return tag
+    tag = Tag(name=name, colour=colour or TagColour.GREY)
+    try:
+        tag.full_clean()
+    except ValidationError as exc:
+        raise DomainError(" ".join(exc.messages)) from None
+    try:
+        with transaction.atomic():
+            tag.save()
+    except IntegrityError:  # created meanwhile by someone else
+        return Tag.objects.get(name__iexact=name)
+    return tag
+
+
+def order_tags_change(*, actor, order: Order, add: list[Tag] = (), remove: list[Tag] = ()) -> Order:
+    """Put tags on an order and take them off, on the timeline; a tag it has already (or lacks) changes nothing."""
+    with transaction.atomic():
+        order = lock_order(order.pk)
+        current = set(order.tags.values_list("pk", flat=True))
+        added = [tag for tag in add if tag.pk not in current]
+        removed = [tag for tag in remove if tag.pk in current]
+        if added:
+            order.tags.add(*added)
+        if removed:
+            order.tags.remove(*removed)
+        if added or removed:
+            words = [f"tagged {', '.join(t.name for t in added)}"] if added else []
+            words += [f"untagged {', '.join(t.name for t in removed)}"] if removed else []
+            order_event_record(order=order, type=OrderEventType.UPDATED, actor=actor,
+                               message=f"{'; '.join(words)[:1].upper()}{'; '.join(words)[1:]}.",
+                               data={"tags_added": [t.name for t in added], "tags_removed": [t.name for t in removed]})
+    return order
+
+
+def order_priority_set(*, actor, order: Order, priority: str) -> Order:
+    """A new priority moves the order in the warehouse queue and its promise dates with it."""
+    if priority not in Priority.values:
+        raise DomainError(f"Unknown priority {priority!r}.")
+    with transaction.atomic():
+        order = lock_order(order.pk)
+        if order.status not in PRIORITY_CHANGEABLE:
+            raise TransitionRefused(f"Order {order.number} is {order.get_status_display().lower()}; "
+                                    "its priority can no longer change.")
+        if order.priority == priority:
+            return order
+        before = order.get_priority_display()
+        order.priority = priority
+        if order.placed_at:
+            _promise_dates(order)
+        order.save(update_fields=["priority", "ship_by", "deliver_by", "updated_at"])
+        order_event_record(order=order, type=OrderEventType.UPDATED, actor=actor,
+                           message=f"Priority changed from {before} to {order.get_priority_display()}.",
+                           data={"priority": [before, order.priority]})
+    return order
 
 
 # -- transitions ----------------------------------------------------------------------

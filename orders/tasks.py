@@ -50,3 +50,11 @@ def orders_verify_stalled(*, minutes: int = 10, limit: int = 200) -> int:
     for order_id in ids:
         order_verify_task.apply_async(kwargs={"order_id": order_id})
     return len(ids)
+
+
+@shared_task(bind=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def bulk_job_run_task(self, *, job_id: int) -> int:
+    """Run a bulk action on its orders; safe to run twice (each order's outcome is recorded once)."""
+    from orders.bulk import bulk_job_run
+
+    return bulk_job_run(job_id=job_id).processed

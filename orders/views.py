@@ -6,8 +6,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 from django_tables2 import LazyPaginator, SingleTableMixin
@@ -15,11 +16,13 @@ from django_tables2 import LazyPaginator, SingleTableMixin
 from inventory.models import Product
 from oms.decorators import staff_required
 from oms.exceptions import DomainError, NotPermitted
+from oms.exports import export_response
 from orders import forms as order_forms
-from orders import selectors, services
-from orders.enums import OPEN_EXPOSURE_STATUSES, OrderStatus
+from orders import bulk, selectors, services
+from orders import exports as order_exports
+from orders.enums import OPEN_EXPOSURE_STATUSES, BulkJobStatus, OrderStatus, Priority
 from orders.filters import OrderFilter
-from orders.models import Customer, Order
+from orders.models import BulkJob, Customer, Order
 from orders.tables import OrderTable
 from payments.services import payment_card_tokenize
 
@@ -54,7 +57,7 @@ class OrderListView(LoginRequiredMixin, PermissionRequiredMixin, SingleTableMixi
     strict = False
 
     def get_queryset(self):
-        return Order.objects.for_list()
+        return Order.objects.for_list().prefetch_related("tags")
 
     def get(self, request, *args, **kwargs):
         # A page number that is not one (or past any real page: an OFFSET beyond bigint fails in
@@ -66,10 +69,71 @@ class OrderListView(LoginRequiredMixin, PermissionRequiredMixin, SingleTableMixi
             return redirect(f"{request.path}?{params.urlencode()}")
         return super().get(request, *args, **kwargs)
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["bulk_actions"] = bulk.actions_for(self.request.user)
+        context["priorities"] = Priority.choices
+        return context
+
     def get_template_names(self):
         if self.request.htmx:
             return ["orders/partials/order_table.html"]
         return [self.template_name]
+
+
+# -- many orders at once ---------------------------------------------------------------
+
+
+def _bulk_selection(request: HttpRequest) -> list[int]:
+    """The orders a bulk form names: the ticked rows, or everything its filter matches."""
+    if request.POST.get("scope") == "filter":
+        matching = OrderFilter(QueryDict(request.POST.get("query", "")), queryset=Order.objects.all()).qs
+        return list(matching.order_by().values_list("pk", flat=True)[:bulk.MAX_BULK_ORDERS + 1])
+    numbers = [n for n in request.POST.getlist("orders") if n and "\x00" not in n][:bulk.MAX_BULK_ORDERS + 1]
+    return list(Order.objects.filter(number__in=numbers).values_list("pk", flat=True))
+
+
+@require_POST
+@staff_required("orders.view_order")
+def order_bulk(request: HttpRequest) -> HttpResponse:
+    back = f"{reverse('orders:order_list')}?{request.POST.get('query', '')}"
+    action = request.POST.get("action", "")
+    try:
+        ids = _bulk_selection(request)
+        if action in bulk.ACTIONS and bulk.ACTIONS[action].prints:
+            orders = list(Order.objects.filter(pk__in=ids[:bulk.MAX_PRINT_ORDERS + 1]).order_by("pk"))
+            pdf = bulk.bulk_print(actor=request.user, action=action, orders=orders)
+            response = HttpResponse(pdf, content_type="application/pdf")
+            response["Content-Disposition"] = f'inline; filename="{action}.pdf"'
+            return response
+        job = bulk.bulk_job_create(actor=request.user, action=action, order_ids=ids,
+                                   params={"message": request.POST.get("message", ""),
+                                           "priority": request.POST.get("priority", ""),
+                                           "tag": request.POST.get("tag", "")})
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    return redirect(job)
+
+
+@staff_required("orders.view_order")
+def order_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """Every order line the list's filter matches (not only the page), as CSV or XLSX."""
+    orders = OrderFilter(request.GET, queryset=Order.objects.all()).qs
+    return export_response(fmt, order_exports.order_export_rows(orders), order_exports.ORDER_COLUMNS, "orders",
+                           title="Orders")
+
+
+@staff_required("orders.view_order")
+def bulk_job(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(BulkJob.objects.select_related("created_by"), pk=pk)
+    if job.created_by_id != request.user.pk and not request.user.is_superuser:
+        raise Http404("No such job.")
+    context = {"job": job, "action": bulk.ACTIONS.get(job.action),
+               "results": job.results.select_related("order")[:1000] if job.status == BulkJobStatus.DONE else []}
+    if request.htmx:
+        return render(request, "orders/partials/bulk_job_progress.html", context)
+    return render(request, "orders/bulk_job.html", context)
 
 
 # -- detail and transitions -----------------------------------------------------------
@@ -349,6 +413,13 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     search = _query_text(request, "q")
     page = Paginator(selectors.customer_list(search=search), 50).get_page(request.GET.get("page"))
     return render(request, "orders/customer_list.html", {"page": page, "q": search})
+
+
+@staff_required("orders.view_customer")
+def customer_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    customers = selectors.customer_list(search=_query_text(request, "q"))
+    return export_response(fmt, order_exports.customer_export_rows(customers), order_exports.CUSTOMER_COLUMNS,
+                           "customers", title="Customers")
 
 
 @staff_required("orders.view_customer")

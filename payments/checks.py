@@ -49,6 +49,6 @@ def check_payment_authorization(order, *, actor) -> CheckResult:
                                 code=row.error_code)
     card = f" ending {payment.card_last4}" if payment.card_last4 else ""
     return CheckResult.hold(HoldReason.PAYMENT_DECLINED,
-                            f"Payment declined: {row.error_message or 'the card was declined.'} "
+                            f"{row.error_message or 'The card was declined.'} "
                             f"Ask the customer for another card{card and ' than the one' + card}.",
                             code=row.error_code)

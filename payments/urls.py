@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/card/", views.payment_card_update, name="payment_card_update"),
     path("webhooks/gateway/", views.gateway_webhook, name="gateway_webhook"),
     path("invoices/", views.invoice_list, name="invoice_list"),
+    path("invoices/export.<str:fmt>", views.invoice_export, name="invoice_export"),
     path("invoices/overdue/", views.invoice_list, {"overdue": True}, name="invoice_overdue"),
     path("invoices/issue/<int:order_id>/", views.invoice_issue, name="invoice_issue"),
     path("invoices/<str:number>/", views.invoice_detail, name="invoice_detail"),

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from oms.decorators import staff_required
 from oms.exceptions import DomainError
 from oms.webhooks import signed_webhook
+from oms.exports import CHUNK, export_response, path_columns
 from orders.models import Order
 from payments import selectors, services
 from payments.documents import invoice_pdf
@@ -158,13 +159,28 @@ def payment_card_update(request, pk: int):
     return _payment_action(request, pk, CardForm, update)
 
 
-@staff_required("payments.view_invoice")
-def invoice_list(request, overdue: bool = False):
+def _filtered_invoices(request, *, overdue: bool = False):
     form = InvoiceFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    invoices = selectors.invoice_list(status=filters.get("status", ""), query=filters.get("q", ""),
-                                      issued_from=filters.get("issued_from"), issued_to=filters.get("issued_to"),
-                                      overdue_only=overdue)
+    return form, selectors.invoice_list(status=filters.get("status", ""), query=filters.get("q", ""),
+                                        issued_from=filters.get("issued_from"), issued_to=filters.get("issued_to"),
+                                        overdue_only=overdue)
+
+
+INVOICE_COLUMNS = path_columns("number", "order__number", "status", "issued_at", "due_date", "payment_method",
+                               "currency", "subtotal", "shipping_total", "tax_total", "total", "paid_at")
+
+
+@staff_required("payments.view_invoice")
+def invoice_export(request, fmt: str):
+    """Every invoice the list's filter matches, as CSV or XLSX."""
+    _, invoices = _filtered_invoices(request)
+    return export_response(fmt, invoices.iterator(chunk_size=CHUNK), INVOICE_COLUMNS, "invoices", title="Invoices")
+
+
+@staff_required("payments.view_invoice")
+def invoice_list(request, overdue: bool = False):
+    form, invoices = _filtered_invoices(request, overdue=overdue)
     page = Paginator(invoices, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "payments/invoice_list.html", {"form": form, "page": page, "overdue": overdue})
 

@@ -9,6 +9,7 @@ app_name = "returns"
 
 urlpatterns = [
     path("returns/", views.return_list, name="return_list"),
+    path("returns/export.<str:fmt>", views.return_export, name="return_export"),
     path("returns/new/<str:order_number>/", views.return_create, name="return_create"),
     path("returns/<str:number>/", views.return_detail, name="return_detail"),
     path("returns/<str:number>/scan/", views.return_scan, name="return_scan"),

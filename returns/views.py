@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from oms.decorators import staff_required
 from oms.exceptions import DomainError
 from oms.fsm import offered_transitions
+from oms.exports import CHUNK, export_response, path_columns
 from orders.models import Order
 from returns import forms, selectors, services
 from returns.documents import return_label_pdf
@@ -35,14 +36,31 @@ def _form_errors(request, form) -> None:
 # -- staff ----------------------------------------------------------------------------
 
 
-@staff_required("returns.view_returnrequest")
-def return_list(request):
+def _filtered_returns(request):
     form = forms.ReturnFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     status = filters.get("status", "")
-    returns = selectors.return_list(status="" if status == "open" else status, open_only=status == "open",
-                                    reason=filters.get("reason", ""), query=filters.get("q", ""),
-                                    older_than_days=filters.get("older_than_days"))
+    return form, selectors.return_list(status="" if status == "open" else status, open_only=status == "open",
+                                       reason=filters.get("reason", ""), query=filters.get("q", ""),
+                                       older_than_days=filters.get("older_than_days"))
+
+
+RETURN_COLUMNS = path_columns("number", "order__number", "order__customer__name", "status", "source", "resolution",
+                              "free_return_shipping", "refund_amount", "refund_shipping", "created_at",
+                              "approved_at", "received_at", "inspected_at", "resolved_at")
+
+
+@staff_required("returns.view_returnrequest")
+def return_export(request, fmt: str):
+    """Every return the list's filter matches, as CSV or XLSX."""
+    _, returns = _filtered_returns(request)
+    return export_response(fmt, returns.select_related("order__customer").iterator(chunk_size=CHUNK),
+                           RETURN_COLUMNS, "returns", title="Returns")
+
+
+@staff_required("returns.view_returnrequest")
+def return_list(request):
+    form, returns = _filtered_returns(request)
     page = Paginator(returns, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "returns/returnrequest_list.html", {"form": form, "page": page})
 

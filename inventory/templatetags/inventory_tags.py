@@ -11,4 +11,4 @@ def reorder_alerts_panel(context, limit: int = 8):
     user = context.get("user")
     if user is None or not user.has_perm("inventory.view_reorderalert"):
         return {"visible": False}
-    return {"visible": True, "alerts": list(reorder_alerts_for_list(open_only=True)[:limit])}
+    return {"visible": True, "alerts": reorder_alerts_for_list(open_only=True, limit=limit, with_incoming=False)}

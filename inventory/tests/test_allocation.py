@@ -84,7 +84,7 @@ def test_short_stock_of_a_product_that_may_not_backorder_holds_the_order_as_out_
 
     assert order.status == OrderStatus.ON_HOLD
     assert order.hold_reason == HoldReason.OUT_OF_STOCK
-    assert order.holds.get().message.startswith("Out of stock:")
+    assert order.holds.get().message.startswith(f"Not enough stock and no backorder allowed: {scarce.sku} (")
     assert not Allocation.objects.filter(order=order).exists()
     assert level(scarce, warehouses["east"]).allocated == 0
 

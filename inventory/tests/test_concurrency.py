@@ -66,7 +66,7 @@ def test_200_concurrent_verifications_for_the_last_10_units_allocate_exactly_10(
     if not allow_backorder:
         held = Order.objects.filter(status=OrderStatus.ON_HOLD)
         assert set(held.values_list("hold_reason", flat=True)) == {HoldReason.OUT_OF_STOCK}
-        assert all(h.message.startswith("Out of stock: ") for o in held for h in o.holds.all())
+        assert all(h.message.startswith("Not enough stock and no backorder allowed: ") for o in held for h in o.holds.all())
     stock = StockLevel.objects.get(product=product)
     assert (stock.on_hand, stock.allocated) == (10, 10)
     assert sampler.lowest is not None and sampler.lowest >= 0

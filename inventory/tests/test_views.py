@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -204,3 +206,32 @@ def test_a_manager_sets_the_bin_and_reorder_rule_of_a_level(login, manager_user,
     level.refresh_from_db()
     assert (level.bin_location, level.reorder_point, level.reorder_quantity) == ("Z-09", 7, 30)
     assert level.on_hand == 5  # quantities untouched
+
+
+def test_no_reorder_alert_starts_ticked_so_only_the_chosen_ones_are_ordered(login, manager_user, stocked):
+    client = login(manager_user)
+    client.post(reverse("inventory:reorder_alerts_scan"))
+    assert ReorderAlert.objects.open().count() == 3
+
+    page = client.get(reverse("inventory:reorder_alert_list")).content.decode()
+
+    boxes = re.findall(r'<input[^>]*name="alert"[^>]*>', page)
+    assert len(boxes) == 3
+    assert not [box for box in boxes if re.search(r"\bchecked\b", box)]
+
+
+def test_the_alert_list_counts_incoming_stock_as_the_stock_card_does(login, manager_user, stocked, warehouses):
+    client = login(manager_user)
+    client.post(reverse("inventory:reorder_alerts_scan"))
+    alert = ReorderAlert.objects.open().select_related("stock_level__product", "stock_level__warehouse").first()
+    level = alert.stock_level
+    purchase_order_create(actor=None, supplier=SupplierFactory(), warehouse=level.warehouse,
+                          lines=[PurchaseLineInput(level.product, 40)])  # a draft purchase order
+
+    alerts_page = client.get(reverse("inventory:reorder_alert_list")).content.decode()
+    card = client.get(reverse("inventory:product_stock", args=[level.product_id]))
+
+    row = re.search(rf'<tr>(?:(?!</tr>).)*?{re.escape(level.product.sku)}(?:(?!</tr>).)*</tr>', alerts_page, re.S).group(0)
+    cells = re.findall(r'<td class="text-end"[^>]*>(\d+)</td>', row)
+    assert cells[1] == "40"  # available, incoming, reorder point, suggested
+    assert [r.incoming for r in card.context["rows"] if r.level.pk == level.pk] == [40]

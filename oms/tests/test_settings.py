@@ -33,3 +33,15 @@ def test_debug_off_with_the_development_key_is_refused_even_outside_production()
     result = run_manage("check", DEBUG="false")
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_links_in_e_mails_follow_the_port_the_app_serves_on():
+    show = ("shell", "-c", "from django.conf import settings; print(settings.OMS_SITE_URL)")
+    environment = {k: v for k, v in os.environ.items() if k not in {"OMS_SITE_URL", "PORT"}}
+    with_port = subprocess.run([sys.executable, "manage.py", *show], cwd=ROOT, capture_output=True, text=True,
+                               timeout=120, env={**environment, "PORT": "8101"})
+    declared = subprocess.run([sys.executable, "manage.py", *show], cwd=ROOT, capture_output=True, text=True,
+                              timeout=120, env={**environment, "PORT": "8101", "OMS_SITE_URL": "https://oms.example.com"})
+
+    assert with_port.stdout.strip().splitlines()[-1] == "http://127.0.0.1:8101", with_port.stderr
+    assert declared.stdout.strip().splitlines()[-1] == "https://oms.example.com", declared.stderr

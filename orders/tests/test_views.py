@@ -60,8 +60,9 @@ def test_the_order_list_asks_a_fixed_number_of_queries(login, sales_user, django
     for i in range(n_orders):
         make_order(customer=customers[i % 3])
     client = login(sales_user)
-    # session, user, groups for the navbar, permissions, and one query for the page of orders
-    with django_assert_num_queries(6):
+    # session, user, groups for the navbar, permissions, the tags of the tag filter, one query for the
+    # page of orders and one for their tags
+    with django_assert_num_queries(8):
         response = client.get(reverse("orders:order_list"))
     assert response.status_code == 200
     assert response.content.count(b'href="/orders/SO-') == n_orders

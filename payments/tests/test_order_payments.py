@@ -37,6 +37,15 @@ def test_a_declined_card_holds_the_order_as_payment_declined(place_order, card, 
     assert Payment.objects.get(order=order).status == PaymentStatus.FAILED
 
 
+def test_a_declined_card_hold_reads_its_reason_once_on_the_order_page(place_order, login, sales_user):
+    order = place_order(card=DECLINED)
+
+    page = login(sales_user).get(order.get_absolute_url()).content.decode()
+
+    assert "Payment declined</strong>: The card was declined. Ask the customer for another card" in page
+    assert page.count("Payment declined:") + page.count("Payment declined</strong>:") == 1
+
+
 def test_a_gateway_timeout_holds_the_order_and_releasing_the_hold_retries_it(place_order,
                                                                               django_capture_on_commit_callbacks):
     order = place_order(card=SLOW)

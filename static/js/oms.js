@@ -14,3 +14,9 @@ document.addEventListener("submit", function (event) {
   event.target.dataset.submitted = "1";
   window.setTimeout(function () { event.target.dataset.submitted = ""; }, 4000);
 });
+
+// Order list: the header box ticks every order on the page (the table is swapped by htmx).
+document.addEventListener("change", function (event) {
+  if (!event.target.classList.contains("bulk-all")) return;
+  document.querySelectorAll("input.bulk-pick").forEach(function (box) { box.checked = event.target.checked; });
+});
