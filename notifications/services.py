@@ -62,13 +62,20 @@ def notification_request(*, kind: str, recipient: str, about: Model, order=None,
 
 
 def notification_resend(*, actor, notification: Notification) -> Notification:
-    """Staff send a message again: a new row (the first stays on record); a double click resends once."""
+    """Staff send a message again: a new row (the first stays on record). A resend not sent yet
+    is the answer to a second click, so a double click sends it once."""
+    from notifications.tasks import notification_send_task
+
     base = notification.event_reference
-    count = Notification.objects.filter(
+    same = Notification.objects.filter(
         channel=notification.channel, recipient=notification.recipient, kind=notification.kind,
-        about_type=notification.about_type, about_id=notification.about_id,
-        reference__startswith=f"{base}#resend").count()
+        about_type=notification.about_type, about_id=notification.about_id)
     with transaction.atomic():
+        waiting = same.filter(reference__startswith=f"{base}#resend", status__in=UNFINISHED_STATUSES,
+                              attempts=0).order_by("-pk").first()
+        if waiting is not None:
+            return waiting
+        count = same.filter(reference__startswith=f"{base}#resend").count()
         again, _ = Notification.objects.get_or_create(
             channel=notification.channel, recipient=notification.recipient, kind=notification.kind,
             about_type=notification.about_type, about_id=notification.about_id,
@@ -76,8 +83,6 @@ def notification_resend(*, actor, notification: Notification) -> Notification:
             defaults={"order_id": notification.order_id, "data": notification.data,
                       "created_by": _user_or_none(actor)})
         if again.status != NotificationStatus.SENT:
-            from notifications.tasks import notification_send_task
-
             enqueue_on_commit(notification_send_task, notification_id=again.pk)
     return again
 
