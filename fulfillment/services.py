@@ -44,7 +44,6 @@ from fulfillment.notifications import ORDER_SHIPPED
 from inventory.models import Allocation, Product, Warehouse
 from oms.exceptions import DomainError, TransitionRefused
 from oms.sequences import sequence_next
-from oms.tasks import enqueue_on_commit
 from orders.enums import OrderEventType, OrderStatus
 from orders.locks import lock_order
 from orders.models import Order, OrderLine

@@ -6,6 +6,10 @@ from django.utils import timezone
 from notifications.enums import UNFINISHED_STATUSES, NotificationChannel, NotificationStatus
 
 
+# What claims a message once: the same message to the same recipient about the same thing.
+UNIQUE_FIELDS = ("channel", "recipient", "kind", "about_type", "about_id", "reference")
+
+
 class Notification(models.Model):
     """One message to one recipient about one thing: (channel, recipient, kind, object, reference)
     is unique, so however often it is requested it goes out once.
@@ -39,8 +43,7 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["channel", "recipient", "kind", "about_type", "about_id", "reference"],
-                                    name="notification_once"),
+            models.UniqueConstraint(fields=UNIQUE_FIELDS, name="notification_once"),
         ]
         indexes = [
             # The retry sweep reads only unfinished rows, oldest due first.

@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from notifications.enums import UNFINISHED_STATUSES, NotificationChannel, NotificationStatus
-from notifications.models import Notification
+from notifications.models import UNIQUE_FIELDS, Notification
 from notifications.registry import kind_get
 from notifications.signals import notification_sent
 from oms.tasks import dispatch_task, enqueue_on_commit
@@ -42,22 +42,28 @@ def notification_request(*, kind: str, recipient: str, about: Model, order=None,
                          data: dict | None = None, actor=None,
                          channel: str = NotificationChannel.EMAIL) -> Notification | None:
     """Record the request for a message inside the caller's transaction; it is sent after
-    commit, once, however often it is requested. None when there is nobody to send it to."""
+    commit, once, however often it is requested. None when there is nobody to send it to.
+
+    One statement on the hot path (INSERT ... ON CONFLICT ... RETURNING id): a request already
+    recorded keeps its row as it is, and gets a send task again, which the claim in
+    `notification_send` turns into nothing if it went out already. The returned instance
+    carries the request's fields and the row's id, not its current status.
+    """
     from notifications.tasks import notification_send_task
 
     kind_get(kind)  # an unregistered kind is a programming error: refuse it now, not in a worker
     recipient = (recipient or "").strip()
     if not recipient:
         return None
-    with transaction.atomic():
-        notification, _ = Notification.objects.get_or_create(
-            channel=channel, recipient=recipient[:254], kind=kind, about_type=about._meta.label_lower,
-            about_id=str(about.pk), reference=reference[:100],
-            defaults={"order": order, "data": data or {}, "created_by": _user_or_none(actor),
-                      "next_attempt_at": timezone.now() + timedelta(seconds=settings.OMS_NOTIFICATION_GRACE_SECONDS)},
-        )
-        if notification.status != NotificationStatus.SENT:
-            enqueue_on_commit(notification_send_task, notification_id=notification.pk)
+    notification = Notification(
+        channel=channel, recipient=recipient[:254], kind=kind, about_type=about._meta.label_lower,
+        about_id=str(about.pk), reference=reference[:100], order=order, data=data or {},
+        created_by=_user_or_none(actor),
+        next_attempt_at=timezone.now() + timedelta(seconds=settings.OMS_NOTIFICATION_GRACE_SECONDS))
+    # "Update" the kind to itself on conflict: nothing changes, and the existing row's id comes back.
+    Notification.objects.bulk_create([notification], update_conflicts=True, update_fields=["kind"],
+                                     unique_fields=list(UNIQUE_FIELDS))
+    enqueue_on_commit(notification_send_task, notification_id=notification.pk)
     return notification
 
 
