@@ -2,7 +2,6 @@ from django.contrib import admin
 
 from fulfillment.models import (
     Carrier,
-    Notification,
     Package,
     ServiceLevel,
     Shipment,
@@ -106,11 +105,3 @@ class WaveAdmin(ReadOnlyAdmin):
     list_filter = ["warehouse"]
     list_select_related = ["warehouse", "created_by"]
     search_fields = ["number"]
-
-
-@admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdmin):
-    list_display = ["order", "kind", "reference", "status", "recipient", "attempts", "sent_at"]
-    list_filter = ["kind", "status"]
-    list_select_related = ["order"]
-    search_fields = ["order__number", "recipient", "reference"]

@@ -6,11 +6,8 @@ class FulfillmentConfig(AppConfig):
 
     def ready(self) -> None:
         from fulfillment.bulk_actions import register_print_actions
+        from fulfillment.notifications import register_fulfillment_messages
 
         register_print_actions()
-        from fulfillment.receivers import notify_on_status_change, on_payment_event
-        from orders.signals import order_status_changed
-        from payments.signals import order_payment_event
 
-        order_status_changed.connect(notify_on_status_change, dispatch_uid="fulfillment.notify_on_status_change")
-        order_payment_event.connect(on_payment_event, dispatch_uid="fulfillment.on_payment_event")
+        register_fulfillment_messages()

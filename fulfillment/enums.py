@@ -36,20 +36,3 @@ class RateZone(models.TextChoices):
 class TrackingSource(models.TextChoices):
     STAFF = "staff", "Staff"
     CARRIER = "carrier", "Carrier"
-
-
-class NotificationKind(models.TextChoices):
-    ORDER_RECEIVED = "order_received", "Order received"
-    ORDER_CONFIRMED = "order_confirmed", "Order confirmed"
-    ORDER_BACKORDERED = "order_backordered", "Order backordered"
-    ORDER_SHIPPED = "order_shipped", "Order shipped"
-    ORDER_DELIVERED = "order_delivered", "Order delivered"
-    ORDER_CANCELLED = "order_cancelled", "Order cancelled"
-    REFUND_ISSUED = "refund_issued", "Refund issued"
-
-
-class NotificationStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"

@@ -8,8 +8,6 @@ from django.urls import reverse
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from fulfillment.enums import (
-    NotificationKind,
-    NotificationStatus,
     RateZone,
     ShipmentStatus,
     TrackingSource,
@@ -255,30 +253,3 @@ class TrackingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shipment_id} {self.status} {self.occurred_at:%Y-%m-%d %H:%M}"
-
-
-class Notification(models.Model):
-    """One customer e-mail about one event: (order, kind, reference) is unique, so it goes out once."""
-
-    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(max_length=30, choices=NotificationKind.choices)
-    reference = models.CharField(max_length=100, blank=True,
-                                 help_text="What the e-mail is about (a shipment, a refund), or a resend marker.")
-    status = models.CharField(max_length=10, choices=NotificationStatus.choices, default=NotificationStatus.PENDING)
-    recipient = models.EmailField(blank=True)
-    subject = models.CharField(max_length=200, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        constraints = [
-            models.UniqueConstraint(fields=["order", "kind", "reference"], name="notification_unique_event"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.order_id} {self.kind} {self.reference}"

@@ -6,7 +6,7 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from fulfillment.enums import ShipmentStatus
-from fulfillment.models import Notification, Shipment, ShipmentLine, Wave
+from fulfillment.models import Shipment, ShipmentLine, Wave
 from inventory.models import StockLevel, Warehouse
 from orders.enums import PRIORITY_RANK, OrderEventType, OrderStatus
 from orders.models import Order, OrderEvent, OrderLine
@@ -100,10 +100,6 @@ def order_shipments(order: Order) -> list[Shipment]:
                 .order_by("created_at", "pk"))
 
 
-def order_notifications(order: Order) -> list[Notification]:
-    return list(Notification.objects.filter(order=order).order_by("created_at", "pk"))
-
-
 def packing_lines(*, order: Order, shipment: Shipment | None, left: dict[int, int]) -> list[dict]:
     """The packing screen's table: per order line, ordered, shipped, in this box, left to pack."""
     in_box = dict(shipment.lines.values_list("order_line_id", "quantity")) if shipment else {}
@@ -114,22 +110,6 @@ def packing_lines(*, order: Order, shipment: Shipment | None, left: dict[int, in
 def bin_locations(*, warehouse: Warehouse, product_ids) -> dict[int, str]:
     return dict(StockLevel.objects.filter(warehouse=warehouse, product_id__in=list(product_ids))
                 .values_list("product_id", "bin_location"))
-
-
-# -- completion -----------------------------------------------------------------------------
-
-
-def order_is_settled(order: Order) -> bool:
-    """Invoiced and paid: a live invoice exists, and it is paid or the payment covers the total."""
-    from payments.enums import InvoiceStatus, OrderPaymentStatus
-    from payments.selectors import invoices_for_customer, order_payment_status
-
-    invoices = invoices_for_customer(order)
-    if not invoices:
-        return False
-    if all(invoice.status == InvoiceStatus.PAID for invoice in invoices):
-        return True
-    return order_payment_status(order) == OrderPaymentStatus.PAID
 
 
 # -- the customer's tracking page -----------------------------------------------------------

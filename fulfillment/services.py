@@ -26,15 +26,12 @@ from fulfillment.enums import (
     CARRIER_STATUS_TRANSITIONS,
     ON_THE_WAY_STATUSES,
     OPEN_SHIPMENT_STATUSES,
-    NotificationKind,
-    NotificationStatus,
     RateZone,
     ShipmentStatus,
     TrackingSource,
 )
 from fulfillment.locks import lock_order_shipments, lock_shipment
 from fulfillment.models import (
-    Notification,
     Package,
     ServiceLevel,
     Shipment,
@@ -43,12 +40,12 @@ from fulfillment.models import (
     TrackingEvent,
     Wave,
 )
+from fulfillment.notifications import ORDER_SHIPPED
 from inventory.models import Allocation, Product, Warehouse
 from oms.actors import user_or_none as _user
 from oms.exceptions import DomainError, TransitionRefused
 from oms.fsm import transition_refusal
 from oms.sequences import sequence_next
-from oms.tasks import enqueue_on_commit
 from orders.enums import OrderEventType, OrderStatus
 from orders.locks import lock_order
 from orders.models import Order, OrderLine
@@ -340,7 +337,7 @@ def shipment_ship(*, actor, shipment: Shipment, service_level: ServiceLevel, tra
     """Hand a packed shipment to the carrier: the order ships these quantities (its stock
     allocations are consumed and the payment is captured after commit), and the customer
     gets an e-mail with the tracking link."""
-    from orders.services import order_ship
+    from orders.services import order_notify, order_ship
 
     tracking_number = tracking_number.strip() or new_tracking_number(service_level)
     with transaction.atomic():
@@ -372,8 +369,7 @@ def shipment_ship(*, actor, shipment: Shipment, service_level: ServiceLevel, tra
         _record(shipment.order, f"Shipment {shipment.number} shipped with {service_level}, "
                                 f"tracking number {tracking_number}.",
                 actor=actor, customer_visible=True, shipment=shipment.number, tracking_number=tracking_number)
-        notification_request(order=shipment.order, kind=NotificationKind.ORDER_SHIPPED,
-                             reference=shipment.number)
+        order_notify(order=shipment.order, kind=ORDER_SHIPPED, reference=shipment.number, actor=actor)
     return shipment
 
 
@@ -447,10 +443,7 @@ def _deliver_order_if_all_delivered(*, actor, order: Order) -> None:
         return  # more to ship: the order is delivered with its last shipment
     statuses = {s.status for s in lock_order_shipments(order.pk)} - {ShipmentStatus.CANCELLED}
     if statuses == {ShipmentStatus.DELIVERED}:
-        order_deliver(actor=actor, order=order)
-        from fulfillment.tasks import order_complete_if_settled_task
-
-        enqueue_on_commit(order_complete_if_settled_task, order_id=order.pk)
+        order_deliver(actor=actor, order=order)  # orders completes it once it is invoiced and paid
 
 
 def shipment_mark_delivered(*, actor, shipment: Shipment, note: str = "") -> Shipment:
@@ -467,80 +460,6 @@ def shipments_flag_late(*, now: datetime | None = None) -> int:
         return Shipment.objects.filter(status__in=ON_THE_WAY_STATUSES, deliver_by_breached=False,
                                        order__deliver_by__lt=now).update(deliver_by_breached=True,
                                                                          updated_at=now)
-
-
-# -- completion -----------------------------------------------------------------------------
-
-
-def order_complete_if_settled(*, order_id: int) -> bool:
-    """A delivered order that is invoiced and paid is completed; True if it was now."""
-    from fulfillment.selectors import order_is_settled
-    from orders.services import order_complete
-
-    order = Order.objects.filter(pk=order_id).first()
-    if order is None or order.status != OrderStatus.DELIVERED or not order_is_settled(order):
-        return False
-    try:
-        order_complete(actor=None, order=order)
-    except TransitionRefused:
-        return False  # completed (or changed) by someone else meanwhile
-    return True
-
-
-# -- customer e-mails -----------------------------------------------------------------------
-
-
-def notification_request(*, order: Order, kind: str, reference: str = "", actor=None) -> Notification:
-    """Ask for the customer e-mail about one event; it is sent once, after commit, however
-    often this is asked (the row is unique per order, kind and reference)."""
-    from fulfillment.tasks import notification_send_task
-
-    with transaction.atomic():
-        notification, _ = Notification.objects.get_or_create(
-            order=order, kind=kind, reference=reference[:100],
-            defaults={"recipient": order.customer.email, "created_by": _user(actor)})
-        if notification.status != NotificationStatus.SENT:
-            enqueue_on_commit(notification_send_task, notification_id=notification.pk)
-    return notification
-
-
-def notification_resend(*, actor, notification: Notification) -> Notification:
-    """Staff send the same e-mail again: a new row, so the first stays on record."""
-    count = Notification.objects.filter(order=notification.order, kind=notification.kind,
-                                        reference__startswith=f"{notification.reference}#resend").count()
-    return notification_request(order=notification.order, kind=notification.kind, actor=actor,
-                                reference=f"{notification.reference}#resend{count + 1}")
-
-
-def notification_send(*, notification_id: int) -> bool:
-    """Send one e-mail, at most once: the row is claimed before sending. False when it was
-    already sent (or is being sent by another worker). Failures leave it to the retry."""
-    from fulfillment.notifications import render_notification
-    from oms.notifications import send_mail_message
-    from orders.services import order_event_record
-
-    claimed = Notification.objects.filter(
-        pk=notification_id, status__in=[NotificationStatus.PENDING, NotificationStatus.FAILED]
-    ).update(status=NotificationStatus.SENDING, attempts=F("attempts") + 1)
-    if not claimed:
-        return False
-    notification = Notification.objects.select_related("order__customer").get(pk=notification_id)
-    try:
-        message = render_notification(notification)
-        send_mail_message(message)
-    except Exception as exc:
-        Notification.objects.filter(pk=notification_id).update(status=NotificationStatus.FAILED,
-                                                                last_error=str(exc)[:2000])
-        raise
-    with transaction.atomic():
-        Notification.objects.filter(pk=notification_id).update(
-            status=NotificationStatus.SENT, sent_at=timezone.now(), subject=message.subject[:200],
-            recipient=", ".join(message.to)[:254], last_error="")
-        order_event_record(order=notification.order, type=OrderEventType.EMAIL_SENT, actor=None,
-                           message=f"E-mail sent to the customer: {message.subject}",
-                           data={"kind": notification.kind, "reference": notification.reference,
-                                 "notification": notification.pk})
-    return True
 
 
 def validation_messages(exc: ValidationError) -> str:

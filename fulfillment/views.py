@@ -28,7 +28,7 @@ from fulfillment.forms import (
     TrackingLookupForm,
     WarehouseChoiceForm,
 )
-from fulfillment.models import Notification, Shipment, Wave
+from fulfillment.models import Shipment, Wave
 from inventory.models import Warehouse
 from oms.decorators import staff_required
 from oms.exceptions import DomainError
@@ -342,10 +342,13 @@ def shipment_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@staff_required("fulfillment.add_notification")
+@staff_required("notifications.add_notification")
 def notification_resend(request: HttpRequest, pk: int) -> HttpResponse:
-    notification = get_object_or_404(Notification.objects.select_related("order__customer"), pk=pk)
-    services.notification_resend(actor=request.user, notification=notification)
+    from notifications.models import Notification
+    from notifications.services import notification_resend as resend
+
+    notification = get_object_or_404(Notification.objects.filter(order__isnull=False), pk=pk)
+    resend(actor=request.user, notification=notification)
     messages.success(request, f"The e-mail \u201c{notification.get_kind_display()}\u201d is sent again.")
     return redirect(notification.order)
 

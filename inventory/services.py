@@ -57,7 +57,6 @@ from oms.actors import user_or_none
 from oms.exceptions import DomainError
 from oms.fsm import transition_refusal
 from oms.sequences import sequence_next
-from oms.tasks import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -463,9 +462,10 @@ def reorder_alerts_scan(*, actor=None) -> ReorderScan:
 
     Once per episode: a level with an open alert gets no second one; the alert closes
     when replenishment brings available stock back to the reorder point. New alerts are
-    e-mailed to the managers after commit.
+    requested as one message per manager in the same transaction, sent after commit.
     """
-    from inventory.tasks import reorder_alerts_notify_task
+    from inventory.notifications import REORDER_ALERT, manager_addresses
+    from notifications.services import notification_request
 
     scan = ReorderScan()
     with transaction.atomic():
@@ -489,18 +489,13 @@ def reorder_alerts_scan(*, actor=None) -> ReorderScan:
             except IntegrityError:  # a concurrent scan raised it first: still one per episode
                 continue
         if scan.raised:
-            enqueue_on_commit(reorder_alerts_notify_task, alert_ids=[alert.pk for alert in scan.raised])
+            recipients = manager_addresses()
+            if not recipients:
+                logger.warning("Reorder alerts %s: no manager with an e-mail address", [a.pk for a in scan.raised])
+            for recipient in recipients:
+                notification_request(kind=REORDER_ALERT, recipient=recipient, about=scan.raised[0], actor=actor,
+                                     data={"alert_ids": [alert.pk for alert in scan.raised]})
     return scan
-
-
-def reorder_alerts_mark_notified(*, alert_ids: list[int]) -> list[ReorderAlert]:
-    """Claim the not yet notified alerts among `alert_ids` (so a retried task mails each once)."""
-    with transaction.atomic():
-        alerts = list(ReorderAlert.objects.select_for_update(of=("self",)).filter(
-            pk__in=alert_ids, notified_at__isnull=True).select_related("stock_level__product",
-                                                                      "stock_level__warehouse").order_by("pk"))
-        ReorderAlert.objects.filter(pk__in=[a.pk for a in alerts]).update(notified_at=timezone.now())
-    return alerts
 
 
 # -- suppliers and purchase orders ------------------------------------------------------------

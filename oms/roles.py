@@ -45,13 +45,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 # customers may resend an e-mail.
 _FULFILLMENT_READ = ["fulfillment.view_shipment", "fulfillment.view_wave", "fulfillment.view_carrier",
                      "fulfillment.view_servicelevel", "fulfillment.view_shippingrate",
-                     "fulfillment.view_trackingevent", "fulfillment.view_notification"]
+                     "fulfillment.view_trackingevent", "notifications.view_notification"]
 ROLE_PERMISSIONS[WAREHOUSE] += _FULFILLMENT_READ + [
     "fulfillment.add_wave", "fulfillment.pack_shipment", "fulfillment.ship_shipment",
-    "fulfillment.deliver_shipment", "fulfillment.add_notification",
+    "fulfillment.deliver_shipment", "notifications.add_notification",
 ]
-ROLE_PERMISSIONS[SALES] += ["fulfillment.view_shipment", "fulfillment.view_notification",
-                            "fulfillment.add_notification"]
+ROLE_PERMISSIONS[SALES] += ["fulfillment.view_shipment", "notifications.view_notification",
+                            "notifications.add_notification"]
 # payments: sales take the customer's new card after a decline.
 ROLE_PERMISSIONS[SALES] += ["payments.view_payment", "payments.retry_payment"]
 ROLE_PERMISSIONS[MANAGER] = sorted(

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_htmx",
     "oms",
+    "notifications",
     "orders",
     "inventory",
     "payments",
@@ -122,7 +123,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_BEAT_SCHEDULE = {
     "redispatch-deferred-tasks": {"task": "oms.tasks.redispatch_deferred_tasks", "schedule": 60.0},
-    "orders-verify-stalled": {"task": "orders.tasks.orders_verify_stalled", "schedule": 300.0},
+    # Bounded (200 a run): orders left placed over 2 minutes, e.g. their task died with the broker.
+    "orders-verify-stalled": {"task": "orders.tasks.orders_verify_stalled", "schedule": 60.0},
     "inventory-reorder-check": {"task": "inventory.tasks.reorder_alerts_scan_task", "schedule": 15 * 60.0},
 }
 
@@ -242,9 +244,12 @@ OMS_TRACKING_LOOKUP_WINDOW = env.int("OMS_TRACKING_LOOKUP_WINDOW", default=600)
 # Behind a reverse proxy every request comes from the proxy: name the header it puts the
 # client's address in (e.g. HTTP_X_FORWARDED_FOR; its last entry is used, the one the proxy added).
 OMS_CLIENT_IP_HEADER = env.str("OMS_CLIENT_IP_HEADER", default="")
-CELERY_BEAT_SCHEDULE["orders-complete-settled"] = {"task": "fulfillment.tasks.orders_complete_settled_sweep",
+CELERY_BEAT_SCHEDULE["orders-complete-settled"] = {"task": "orders.tasks.orders_complete_settled_sweep",
                                                    "schedule": 3600.0}
 CELERY_BEAT_SCHEDULE["shipments-flag-late"] = {"task": "fulfillment.tasks.shipments_flag_late_task",
                                                "schedule": 3600.0}
-CELERY_BEAT_SCHEDULE["notifications-retry-stale"] = {"task": "fulfillment.tasks.notifications_retry_stale",
-                                                     "schedule": 900.0}
+# Messages whose next attempt has come: a lost task, a failure after its backoff, a dead sender.
+CELERY_BEAT_SCHEDULE["notifications-send-due"] = {"task": "notifications.tasks.notifications_send_due_task",
+                                                  "schedule": 60.0}
+# How long a fresh message waits for its own task before the sweep sends it.
+OMS_NOTIFICATION_GRACE_SECONDS = env.int("OMS_NOTIFICATION_GRACE_SECONDS", default=120)

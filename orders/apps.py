@@ -14,6 +14,13 @@ class OrdersConfig(AppConfig):
 
         order_payment_event.connect(record_payment_event, dispatch_uid="orders.record_payment_event")
 
+        # notifications: the customer messages about an order, and each one sent on its timeline.
+        from notifications.signals import notification_sent
+        from orders.notifications import record_message_sent, register_order_messages
+
+        register_order_messages()
+        notification_sent.connect(record_message_sent, dispatch_uid="orders.record_message_sent")
+
         # stock arrived: inventory signals it, orders allocates the waiting backorders.
         from inventory.signals import stock_replenished
 

@@ -3,13 +3,17 @@
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from orders.enums import OrderEventType
+from orders.enums import OrderEventType, OrderStatus
 from orders.models import Order
 
 
 def record_payment_event(sender, *, order_id: int, message: str, data: dict, actor_id: int | None, **kwargs) -> None:
-    """payments: a payment transaction, invoice or credit note goes on the order's timeline."""
+    """payments, inside the transaction that moves the money: it goes on the order's timeline, and
+    money coming in for a delivered order may complete it (checked after commit: the payment is
+    locked now, and the order is always locked before it)."""
+    from oms.tasks import enqueue_on_commit
     from orders.services import order_event_record
+    from orders.tasks import order_complete_if_settled_task
 
     order = Order.objects.filter(pk=order_id).first()
     if order is None:
@@ -17,6 +21,8 @@ def record_payment_event(sender, *, order_id: int, message: str, data: dict, act
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
     with transaction.atomic():
         order_event_record(order=order, type=OrderEventType.PAYMENT, actor=actor, message=message, data=data)
+        if order.status == OrderStatus.DELIVERED:
+            enqueue_on_commit(order_complete_if_settled_task, order_id=order.pk)
 
 
 def allocate_backorders_on_replenishment(sender, *, product_ids: list[int], **kwargs) -> None:

@@ -30,8 +30,8 @@ from orders.enums import PRIORITY_RANK, Channel, HoldReason, OrderEventType, Ord
 from orders.locks import lock_order, lock_order_lines
 from orders.enums import TagColour
 from orders.models import Address, ApiClient, AddressSnapshot, Customer, Order, OrderEvent, OrderHold, OrderLine, Tag
+from orders.notifications import STATUS_NOTIFICATIONS
 from orders.pricing import line_amounts, order_totals, tax_rate_for
-from orders.signals import send_order_status_changed
 from orders.verification import OVERRIDABLE_REASONS, PipelineRun, pipeline, run_pipeline
 from payments.enums import PaymentMethod
 from payments.services import payment_details_set, payment_open_for_order
@@ -212,9 +212,20 @@ def _status_event(order: Order, actor, change: tuple[str, str], message: str = "
         data=data,
         customer_visible=True,
     )
-    # fulfillment: customer e-mails follow the order's moves (sent after commit only).
-    send_order_status_changed(order=order, from_status=change[0], to_status=change[1], event_id=event.pk)
+    kind = STATUS_NOTIFICATIONS.get(change[1])
+    if kind is not None and change[0] != change[1]:
+        order_notify(order=order, kind=kind, actor=actor)
     return event
+
+
+def order_notify(*, order: Order, kind: str, reference: str = "", actor=None, data: dict | None = None):
+    """Request the customer message `kind` about the order inside the caller's transaction: the row
+    exists if the change committed, and it is sent after commit, once per order, kind and reference
+    (an order placed again after a hold is not "received" twice)."""
+    from notifications.services import notification_request
+
+    return notification_request(kind=kind, recipient=order.customer.email, about=order, order=order,
+                                reference=reference, actor=actor, data=data)
 
 
 # -- customers ------------------------------------------------------------------------
@@ -733,7 +744,28 @@ def order_ship(*, actor, order: Order, quantities: dict[int, int] | None = None,
 
 
 def order_deliver(*, actor, order: Order) -> Order:
-    return _plain_transition(actor=actor, order=order, name="deliver", message="Delivered.")
+    """Delivered; once invoiced and paid too it completes (checked after commit, see below)."""
+    from orders.tasks import order_complete_if_settled_task
+
+    with transaction.atomic():
+        delivered = _plain_transition(actor=actor, order=order, name="deliver", message="Delivered.")
+        enqueue_on_commit(order_complete_if_settled_task, order_id=delivered.pk)
+    return delivered
+
+
+def order_complete_if_settled(*, order_id: int) -> bool:
+    """The lifecycle's last rule: a delivered order that is invoiced and paid (payments says whether
+    it is settled) is completed. True if it was completed now; safe to run any time, any number of times."""
+    from payments.selectors import order_is_settled
+
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None or order.status != OrderStatus.DELIVERED or not order_is_settled(order):
+        return False
+    try:
+        order_complete(actor=None, order=order)
+    except TransitionRefused:
+        return False  # completed (or changed) by someone else meanwhile
+    return True
 
 
 def order_complete(*, actor, order: Order) -> Order:

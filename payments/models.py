@@ -167,6 +167,9 @@ class PaymentTransaction(models.Model):
     error_message = models.CharField(max_length=255, blank=True)
     idempotency_key = models.CharField(max_length=150, unique=True)
     note = models.CharField(max_length=255, blank=True)
+    notify_customer = models.BooleanField(
+        default=True, help_text="A refund is told to the customer by payments' own message; off when the caller "
+                                "(a return) tells them itself.")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -96,6 +96,17 @@ def invoices_for_customer(order) -> list[Invoice]:
     return list(order.invoices.exclude(status=InvoiceStatus.VOID).order_by("issued_at", "pk"))
 
 
+def order_is_settled(order) -> bool:
+    """Invoiced and paid: a live invoice exists, and it is paid or the payment covers the total
+    (orders asks this to complete a delivered order)."""
+    invoices = invoices_for_customer(order)
+    if not invoices:
+        return False
+    if all(invoice.status == InvoiceStatus.PAID for invoice in invoices):
+        return True
+    return order_payment_status(order) == OrderPaymentStatus.PAID
+
+
 def payment_statuses_for(orders) -> dict[int, OrderPaymentStatus]:
     """Derived payment status of many orders in one query (for order lists): {order id: status}."""
     orders = list(orders)

@@ -30,6 +30,7 @@ from oms.exceptions import DomainError, TransitionRefused
 from oms.fsm import transition_refusal
 from oms.money import ZERO, minor_units, quantize
 from oms.sequences import sequence_next
+from notifications.services import notification_request
 from oms.tasks import enqueue_on_commit
 from orders.enums import OrderStatus
 from orders.locks import lock_order
@@ -46,6 +47,7 @@ from payments.gateways import GatewayResult, GatewayTimeout, get_gateway
 from payments.gateways.base import GatewayError
 from payments.locks import lock_invoice, lock_payment
 from payments.models import CreditNote, Invoice, InvoiceLine, Payment, PaymentTransaction, TaxRate
+from payments.notifications import INVOICE_ISSUED, REFUND_ISSUED
 from payments.signals import send_order_payment_event
 
 logger = logging.getLogger(__name__)
@@ -155,7 +157,7 @@ def payment_details_set(*, actor, order: Order, card_number: str = "", card=None
 
 
 def _reserve(*, payment_id: int, kind: str, amount: Decimal, key: str, actor, note: str = "",
-             ) -> tuple[PaymentTransaction, bool]:
+             notify_customer: bool = True) -> tuple[PaymentTransaction, bool]:
     """Insert the transaction row and reserve its amount; returns (row, whether to call the gateway)."""
     with transaction.atomic():
         payment = lock_payment(payment_id)
@@ -168,6 +170,7 @@ def _reserve(*, payment_id: int, kind: str, amount: Decimal, key: str, actor, no
                 row = PaymentTransaction.objects.create(
                     payment=payment, kind=kind, amount=amount, currency=payment.currency, idempotency_key=key,
                     gateway=_gateway_name(payment, kind), note=note[:255], actor=user_or_none(actor),
+                    notify_customer=notify_customer,
                 )
         except IntegrityError:
             raise DomainError("That request was already made for another payment.", code="idempotency_conflict")
@@ -274,6 +277,10 @@ def _announce(payment: Payment, row: PaymentTransaction, actor) -> None:
     send_order_payment_event(order_id=payment.order_id, actor=actor,
                              message=f"Payment {row.get_kind_display().lower()}{amount}{words}{reason}",
                              kind=row.kind, outcome=row.outcome, amount=str(row.amount), transaction_id=row.pk)
+    if row.kind == TransactionKind.REFUND and row.outcome == TransactionOutcome.SUCCEEDED and row.notify_customer:
+        order = Order.objects.select_related("customer").get(pk=payment.order_id)
+        notification_request(kind=REFUND_ISSUED, recipient=order.customer.email, about=order, order=order,
+                             reference=f"refund-{row.pk}", actor=actor)
 
 
 def _apply_outcome(payment: Payment, row: PaymentTransaction, actor) -> None:
@@ -320,8 +327,10 @@ def _apply_outcome(payment: Payment, row: PaymentTransaction, actor) -> None:
                               payment_transaction=row)
 
 
-def _execute(*, payment: Payment, kind: str, amount: Decimal, key: str, actor, note: str = "") -> PaymentTransaction:
-    row, call = _reserve(payment_id=payment.pk, kind=kind, amount=amount, key=key, actor=actor, note=note)
+def _execute(*, payment: Payment, kind: str, amount: Decimal, key: str, actor, note: str = "",
+             notify_customer: bool = True) -> PaymentTransaction:
+    row, call = _reserve(payment_id=payment.pk, kind=kind, amount=amount, key=key, actor=actor, note=note,
+                         notify_customer=notify_customer)
     if not call:
         return row
     result = _call_gateway(row, Payment.objects.get(pk=payment.pk))
@@ -428,16 +437,18 @@ def _void_unauthorized(*, payment: Payment, key: str, actor) -> PaymentTransacti
 
 
 def payment_refund(*, actor, payment: Payment, amount, reason: str = "",
-                   idempotency_key: str | None = None) -> PaymentTransaction:
+                   idempotency_key: str | None = None, notify_customer: bool = True) -> PaymentTransaction:
     """Give back part or all of what was captured, never more; a credit note follows if invoiced.
 
     Pass the key of the request (a form's hidden key, a return's id) so a double submit
     reuses it; without one, two identical requests made at once derive the same key.
+    The customer is told by a "refund issued" message, unless the caller tells them itself
+    (`notify_customer=False`: a return's refund message): one event, one message.
     """
     amount = clean_amount(amount, payment.currency)
     key = idempotency_key or f"payment-{payment.pk}:refund:{payment.refunded_amount + payment.pending_refund + amount}"
     return _execute(payment=payment, kind=TransactionKind.REFUND, amount=amount, key=key, actor=actor,
-                    note=reason.strip())
+                    note=reason.strip(), notify_customer=notify_customer)
 
 
 def payment_record_manual(*, actor, order: Order, amount, currency: str, reference: str = "", note: str = "",
@@ -555,9 +566,8 @@ def invoice_issue(*, actor, order: Order, send_email: bool = True) -> Invoice:
                                  f"{invoice.total} {invoice.currency}, due {invoice.due_date:%Y-%m-%d}.",
                                  invoice=invoice.number)
         if send_email:
-            from payments.tasks import invoice_email_task
-
-            enqueue_on_commit(invoice_email_task, invoice_id=invoice.pk)
+            notification_request(kind=INVOICE_ISSUED, recipient=invoice.buyer.get("email") or order.customer.email,
+                                 about=invoice, order=order, actor=actor)
     return invoice
 
 
@@ -642,32 +652,6 @@ def credit_note_issue(*, actor, invoice: Invoice, amount, reason: str = "",
                                  message=f"Credit note {note.number} issued against {invoice.number}: "
                                          f"{amount} {invoice.currency}.")
     return note
-
-
-def invoice_email_send(*, invoice_id: int) -> bool:
-    """E-mail the invoice PDF to the customer once; False if it was already sent."""
-    from django.core.mail import EmailMessage
-
-    from payments.documents import invoice_pdf
-
-    claimed = Invoice.objects.filter(pk=invoice_id, emailed_at__isnull=True).update(emailed_at=timezone.now())
-    if not claimed:
-        return False
-    invoice = Invoice.objects.select_related("order").get(pk=invoice_id)
-    try:
-        message = EmailMessage(
-            subject=f"Invoice {invoice.number} for order {invoice.order.number}",
-            body=(f"Dear {invoice.buyer.get('name', 'customer')},\n\nplease find attached invoice {invoice.number} "
-                  f"for your order {invoice.order.number}: {invoice.total} {invoice.currency}, "
-                  f"due {invoice.due_date:%Y-%m-%d}.\n\n{invoice.seller.get('name', '')}"),
-            from_email=settings.DEFAULT_FROM_EMAIL, to=[invoice.buyer.get("email") or invoice.order.customer.email],
-        )
-        message.attach(f"{invoice.number}.pdf", invoice_pdf(invoice), "application/pdf")
-        message.send()
-    except Exception:
-        Invoice.objects.filter(pk=invoice_id).update(emailed_at=None)  # let the retry send it
-        raise
-    return True
 
 
 # -- tax rates ------------------------------------------------------------------------

@@ -77,17 +77,6 @@ def invoice_issue_for_order_task(*, order_id: int) -> str:
     return invoice_issue(actor=None, order=order).number
 
 
-@shared_task(bind=True, max_retries=5, retry_backoff=True)
-def invoice_email_task(self, *, invoice_id: int) -> str:
-    from payments.services import invoice_email_send
-
-    try:
-        return "sent" if invoice_email_send(invoice_id=invoice_id) else "already sent"
-    except Exception as exc:
-        logger.warning("Invoice %s e-mail failed: %s", invoice_id, exc)
-        raise self.retry(exc=exc, countdown=30) from exc
-
-
 @shared_task
 def invoices_mark_overdue_task() -> int:
     from payments.services import invoices_mark_overdue

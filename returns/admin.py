@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from returns.models import NonReturnableProduct, ReturnEmail, ReturnLine, ReturnRequest
+from returns.models import NonReturnableProduct, ReturnLine, ReturnRequest
 
 
 class ReturnLineInline(admin.TabularInline):
@@ -17,17 +17,6 @@ class ReturnLineInline(admin.TabularInline):
         return False
 
 
-class ReturnEmailInline(admin.TabularInline):
-    model = ReturnEmail
-    extra = 0
-    can_delete = False
-    fields = ("kind", "to", "sent_at")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(ReturnRequest)
 class ReturnRequestAdmin(admin.ModelAdmin):
     list_display = ("number", "order", "status", "source", "resolution", "refund_amount", "created_at")
@@ -35,7 +24,7 @@ class ReturnRequestAdmin(admin.ModelAdmin):
     search_fields = ("number", "order__number", "order__customer__name", "order__customer__email")
     date_hierarchy = "created_at"
     list_select_related = ("order",)
-    inlines = [ReturnLineInline, ReturnEmailInline]
+    inlines = [ReturnLineInline]
     fields = ("number", "order", "status", "source", "resolution", "free_return_shipping", "note",
               "policy_override_note", "policy_overridden_by", "decision_note", "refund_amount", "refund_shipping",
               "refund_key", "refund_transaction", "replacement_order", "created_by", "created_at", "approved_at",
@@ -55,14 +44,3 @@ class NonReturnableProductAdmin(admin.ModelAdmin):
     list_display = ("product", "reason")
     search_fields = ("product__sku", "product__name")
     autocomplete_fields = ("product",)
-
-
-@admin.register(ReturnEmail)
-class ReturnEmailAdmin(admin.ModelAdmin):
-    list_display = ("return_request", "kind", "to", "sent_at")
-    list_filter = ("kind",)
-    search_fields = ("return_request__number", "to")
-    readonly_fields = ("return_request", "kind", "to", "sent_at")
-
-    def has_add_permission(self, request):
-        return False

@@ -53,10 +53,14 @@ class OrderReturnStatus(models.TextChoices):
 
 
 class ReturnEmailKind(models.TextChoices):
+    """The customer messages about a return (notification kind `return_<value>`)."""
+
     REQUESTED = "requested", "Return requested"
     APPROVED = "approved", "Return approved (label)"
     REJECTED = "rejected", "Return rejected"
     RECEIVED = "received", "Items received"
+    INSPECTED = "inspected", "Items inspected"
     REFUNDED = "refunded", "Refunded"
     EXCHANGED = "exchanged", "Replacement on its way"
     CANCELLED = "cancelled", "Return cancelled"
+    CLOSED = "closed", "Return closed"

@@ -12,7 +12,6 @@ from returns.enums import (
     OPEN_STATUSES,
     InspectionOutcome,
     Resolution,
-    ReturnEmailKind,
     ReturnReason,
     ReturnSource,
     ReturnStatus,
@@ -190,19 +189,3 @@ class NonReturnableProduct(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product} ({self.reason})"
-
-
-class ReturnEmail(models.Model):
-    """An e-mail sent to the customer about a return: at most one per return and kind."""
-
-    return_request = models.ForeignKey(ReturnRequest, on_delete=models.CASCADE, related_name="emails")
-    kind = models.CharField(max_length=20, choices=ReturnEmailKind.choices)
-    to = models.EmailField()
-    sent_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["sent_at", "pk"]
-        constraints = [models.UniqueConstraint(fields=["return_request", "kind"], name="returnemail_once")]
-
-    def __str__(self) -> str:
-        return f"{self.return_request_id} {self.kind}"

@@ -1,53 +1,42 @@
-"""E-mails to the customer about a return: one text template per kind under
-templates/returns/email/<kind>.txt (first line the subject). Each kind goes out at most once
-per return (a `ReturnEmail` row claims it) and is written on the order's timeline.
+"""The customer messages about a return, one per step (kind `return_<step>`): registered with the
+notifications app in ReturnsConfig.ready() and requested by the returns services in the
+transaction that moves the return. The approval carries the return label PDF."""
 
-Kept apart on purpose, so it can move onto the shared notifications helper later.
-"""
-
-from django.conf import settings
-from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
-
-from orders.enums import OrderEventType
 from returns.enums import ReturnEmailKind
-from returns.models import ReturnEmail, ReturnRequest
+from returns.models import ReturnRequest
+
+SUBJECTS = {
+    ReturnEmailKind.REQUESTED: "Your return {{ rma.number }} for order {{ order.number }} was received",
+    ReturnEmailKind.APPROVED: "Return {{ rma.number }} approved: your return label",
+    ReturnEmailKind.REJECTED: "Return {{ rma.number }} could not be accepted",
+    ReturnEmailKind.RECEIVED: "We received the items of return {{ rma.number }}",
+    ReturnEmailKind.INSPECTED: "Return {{ rma.number }}: we checked your items",
+    ReturnEmailKind.REFUNDED: "Return {{ rma.number }}: {{ rma.refund_amount }} {{ order.currency }} refunded",
+    ReturnEmailKind.EXCHANGED: "Return {{ rma.number }}: your replacement order {{ rma.replacement_order.number }}",
+    ReturnEmailKind.CANCELLED: "Return {{ rma.number }} cancelled",
+    ReturnEmailKind.CLOSED: "Return {{ rma.number }} is closed",
+}
 
 
-def _claim(rma: ReturnRequest, kind: str, to: str) -> ReturnEmail | None:
-    try:
-        with transaction.atomic():
-            return ReturnEmail.objects.create(return_request=rma, kind=kind, to=to)
-    except IntegrityError:
-        return None  # sent before (a retried or replayed task)
+def message_kind(step: str) -> str:
+    return f"return_{step}"
 
 
-def return_email_send(*, return_id: int, kind: str) -> bool:
-    """Send the `kind` e-mail of a return once; False if it was already sent or there is nobody to send to."""
-    from orders.services import order_event_record
+def _context(notification) -> dict:
+    rma = ReturnRequest.objects.select_related("order__customer", "replacement_order").get(pk=int(notification.about_id))
+    return {"rma": rma, "order": rma.order, "lines": list(rma.lines.select_related("order_line").order_by("pk"))}
+
+
+def _label(notification, context) -> list:
     from returns.documents import return_label_pdf
 
-    rma = ReturnRequest.objects.select_related("order", "order__customer").get(pk=return_id)
-    to = rma.order.customer.email
-    if not to:
-        return False
-    claim = _claim(rma, kind, to)
-    if claim is None:
-        return False
-    context = {"rma": rma, "order": rma.order, "lines": list(rma.lines.select_related("order_line")),
-               "site_url": settings.OMS_SITE_URL.rstrip("/"), "seller": settings.OMS_SELLER}
-    subject, _, body = render_to_string(f"returns/email/{kind}.txt", context).strip().partition("\n")
-    try:
-        message = EmailMessage(subject=subject.strip(), body=body.strip() + "\n", to=[to],
-                               from_email=settings.DEFAULT_FROM_EMAIL)
-        if kind == ReturnEmailKind.APPROVED:
-            message.attach(f"{rma.number}-label.pdf", return_label_pdf(rma), "application/pdf")
-        message.send()
-    except Exception:
-        ReturnEmail.objects.filter(pk=claim.pk).delete()  # let the retry send it
-        raise
-    with transaction.atomic():
-        order_event_record(order=rma.order, type=OrderEventType.EMAIL_SENT,
-                           message=f"E-mail to {to}: {subject.strip()}", data={"rma": rma.number, "kind": kind})
-    return True
+    rma = context["rma"]
+    return [(f"{rma.number}-label.pdf", return_label_pdf(rma), "application/pdf")]
+
+
+def register_return_messages() -> None:
+    from notifications.registry import register
+
+    for step, subject in SUBJECTS.items():
+        register(message_kind(step), label=ReturnEmailKind(step).label, subject=subject, context=_context,
+                 attachments=_label if step == ReturnEmailKind.APPROVED else None)

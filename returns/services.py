@@ -6,7 +6,7 @@ Every write is a function here: keyword-only, with the acting user (None for the
 on the tracking page, or the system), inside `transaction.atomic()`. Status changes go
 through the django-fsm transitions on `ReturnRequest`, are saved, and are written to the
 order's timeline (`OrderEventType.RETURN`, with the RMA number in `data["rma"]`).
-E-mails to the customer go out after commit (`returns.tasks.return_email_task`).
+Each step requests its customer message (`notifications`) in the same transaction; it is sent after commit.
 
 Locks: the order row, then the return row, then the order's lines in pk order. A refund
 calls the payment gateway with no lock held: the return is claimed first (`refund_key`),
@@ -27,7 +27,6 @@ from oms.exceptions import DomainError, NotPermitted
 from oms.fsm import transition_refusal
 from oms.money import ZERO, quantize
 from oms.sequences import sequence_next
-from oms.tasks import enqueue_on_commit
 from orders.enums import OrderEventType
 from orders.locks import lock_order, lock_order_lines
 from orders.models import Order, OrderLine
@@ -81,10 +80,13 @@ def _event(rma: ReturnRequest, actor, message: str, *, customer_visible: bool = 
                        data={"rma": rma.number, "status": rma.status, **data}, customer_visible=customer_visible)
 
 
-def _email(rma: ReturnRequest, kind: str) -> None:
-    from returns.tasks import return_email_task
+def _email(rma: ReturnRequest, step: str) -> None:
+    """Request the customer message about this step in the current transaction (sent after commit, once)."""
+    from notifications.services import notification_request
+    from returns.notifications import message_kind
 
-    enqueue_on_commit(return_email_task, return_id=rma.pk, kind=kind)
+    notification_request(kind=message_kind(step), recipient=rma.order.customer.email, about=rma, order=rma.order,
+                         data={"rma": rma.number})
 
 
 def _units(lines, attribute: str = "quantity") -> str:
@@ -311,6 +313,7 @@ def return_inspect(*, actor, return_request: ReturnRequest, decisions: dict[int,
         _event(rma, actor, f"Return {rma.number} inspected: {'; '.join(p for p in parts if p)}.",
                customer_visible=False, restocked=[line.order_line.sku for line in restocked],
                scrapped=[line.order_line.sku for line in scrapped])
+        _email(rma, ReturnEmailKind.INSPECTED)
     return rma
 
 
@@ -368,8 +371,9 @@ def return_refund(*, actor, return_request: ReturnRequest, amount=None, include_
     key = _refund_claim(actor=actor, return_request=return_request, amount=amount, shipping=min(shipping, amount))
     rma = ReturnRequest.objects.get(pk=return_request.pk)
     try:
+        # The return's own message tells the customer about this refund: one event, one message.
         row = payment_refund(actor=actor, payment=payment, amount=rma.refund_amount, idempotency_key=key,
-                             reason=(reason.strip() or f"Return {rma.number}")[:255])
+                             reason=(reason.strip() or f"Return {rma.number}")[:255], notify_customer=False)
     except DomainError:
         _refund_release(return_request, key)
         raise
@@ -511,4 +515,5 @@ def return_close(*, actor, return_request: ReturnRequest, note: str = "") -> Ret
         rma.save(update_fields=["status", "closed_at", "updated_at"])
         _event(rma, actor, f"Return {rma.number} closed." + (f" {note.strip()}" if note.strip() else ""),
                customer_visible=False)
+        _email(rma, ReturnEmailKind.CLOSED)
     return rma

@@ -1,6 +1,7 @@
 from django import template
 
 from fulfillment import selectors
+from notifications.selectors import notifications_for_order
 
 register = template.Library()
 
@@ -12,7 +13,7 @@ def order_fulfillment_panel(context, order):
     return {
         "order": order,
         "shipments": selectors.order_shipments(order),
-        "notifications": selectors.order_notifications(order),
+        "notifications": notifications_for_order(order_id=order.pk),
         "perms": context.get("perms"),
         "csrf_token": context.get("csrf_token"),
         "packable": order.status in selectors.QUEUE_STATUSES[1:],

@@ -7,9 +7,9 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
-from fulfillment.enums import NotificationKind
-from fulfillment.models import Notification
-from fulfillment.tasks import notification_send_task
+from notifications.models import Notification
+from notifications.tasks import notification_send_task
+from orders import notifications as NotificationKind
 from orders.enums import OrderStatus
 from orders.models import Order
 from orders.services import order_cancel, order_submit

@@ -4,12 +4,14 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
-from fulfillment import services
-from fulfillment.enums import NotificationKind, NotificationStatus
-from fulfillment.models import Notification
-from fulfillment.tasks import notification_send_task
+from fulfillment.notifications import ORDER_SHIPPED
+from notifications import services
+from notifications.enums import NotificationStatus
+from notifications.models import Notification
+from notifications.tasks import notification_send_task
+from orders import notifications as NotificationKind
 from orders.enums import OrderEventType
-from orders.services import order_cancel
+from orders.services import order_cancel, order_notify
 from tests.factories import make_order
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +38,7 @@ def test_running_the_send_task_twice_sends_one_email(place):
     sent_before = len(mail.outbox)
 
     assert notification_send_task.apply(kwargs={"notification_id": notification.pk}).get() == "already sent"
-    services.notification_request(order=order, kind=NotificationKind.ORDER_CONFIRMED)
+    order_notify(order=order, kind=NotificationKind.ORDER_CONFIRMED)
 
     assert len(mail.outbox) == sent_before
     assert Notification.objects.filter(order=order, kind=NotificationKind.ORDER_CONFIRMED).count() == 1
@@ -69,7 +71,7 @@ def test_a_shipment_email_carries_the_tracking_number_and_link(shipped):
 
     message = next(m for m in mail.outbox if "on its way" in m.subject)
     assert shipment.tracking_number in message.body and shipment.tracking_url in message.body
-    assert Notification.objects.get(order=order, kind=NotificationKind.ORDER_SHIPPED).reference == shipment.number
+    assert Notification.objects.get(order=order, kind=ORDER_SHIPPED).reference == shipment.number
 
 
 def test_a_refund_sends_a_refund_email(shipped, django_capture_on_commit_callbacks):
@@ -86,7 +88,7 @@ def test_a_refund_sends_a_refund_email(shipped, django_capture_on_commit_callbac
 
 def test_a_failed_send_is_retried_and_then_sent_once(place, monkeypatch):
     order = make_order()
-    notification = services.notification_request(order=order, kind=NotificationKind.ORDER_RECEIVED)
+    notification = order_notify(order=order, kind=NotificationKind.ORDER_RECEIVED)
     calls = {"n": 0}
 
     def flaky(message):
@@ -95,7 +97,7 @@ def test_a_failed_send_is_retried_and_then_sent_once(place, monkeypatch):
             raise ConnectionError("SMTP down")
         message.send()
 
-    monkeypatch.setattr("oms.notifications.send_mail_message", flaky)
+    monkeypatch.setattr("notifications.services.message_deliver", flaky)
     with pytest.raises(ConnectionError):
         services.notification_send(notification_id=notification.pk)
     assert Notification.objects.get(pk=notification.pk).status == NotificationStatus.FAILED
@@ -123,14 +125,14 @@ def test_the_sweep_sends_an_email_whose_task_was_lost(db):
 
     from django.utils import timezone
 
-    from fulfillment.tasks import notifications_retry_stale
+    from notifications.tasks import notifications_send_due_task
 
     order = make_order()
-    lost = Notification.objects.create(order=order, kind=NotificationKind.ORDER_RECEIVED,
-                                       recipient=order.customer.email, status=NotificationStatus.SENDING)
-    Notification.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    lost = order_notify(order=order, kind=NotificationKind.ORDER_RECEIVED)  # its task never ran
+    Notification.objects.filter(pk=lost.pk).update(status=NotificationStatus.SENDING,
+                                                   next_attempt_at=timezone.now() - timedelta(hours=1))
 
-    assert notifications_retry_stale() == 1
+    assert notifications_send_due_task() == 1
 
     assert Notification.objects.get(pk=lost.pk).status == NotificationStatus.SENT and len(mail.outbox) == 1
-    assert notifications_retry_stale() == 0
+    assert notifications_send_due_task() == 0

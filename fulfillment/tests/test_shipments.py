@@ -8,8 +8,12 @@ from django.core import mail
 from django.utils import timezone
 
 from fulfillment import services
-from fulfillment.enums import NotificationKind, NotificationStatus, ShipmentStatus
-from fulfillment.models import Notification, Shipment, TrackingEvent
+from fulfillment.enums import ShipmentStatus
+from fulfillment.models import Shipment, TrackingEvent
+from fulfillment.notifications import ORDER_SHIPPED
+from notifications.enums import NotificationStatus
+from notifications.models import Notification
+from orders import notifications as NotificationKind
 from inventory.models import StockLevel
 from oms.exceptions import DomainError, TransitionRefused
 from orders.enums import OrderEventType, OrderStatus
@@ -176,16 +180,16 @@ def test_an_order_goes_from_placement_to_completed(place, release, pack, hand_ov
     kinds = list(Notification.objects.filter(order=order, status=NotificationStatus.SENT)
                  .order_by("pk").values_list("kind", flat=True))
     assert kinds == [NotificationKind.ORDER_RECEIVED, NotificationKind.ORDER_CONFIRMED,
-                     NotificationKind.ORDER_SHIPPED, NotificationKind.ORDER_DELIVERED]
+                     ORDER_SHIPPED, "invoice_issued", NotificationKind.ORDER_DELIVERED]
     assert len(mail.outbox) == 4 + 1  # and payments e-mails the invoice
-    assert order.events.filter(type=OrderEventType.EMAIL_SENT).count() == 4
+    assert order.events.filter(type=OrderEventType.EMAIL_SENT).count() == 4 + 1  # every message is on the timeline
     statuses = list(order.events.filter(type=OrderEventType.STATUS_CHANGED).values_list("to_status", flat=True))
     assert statuses == ["placed", "confirmed", "in_fulfillment", "shipped", "delivered", "completed"]
 
 
 def test_a_delivered_order_that_is_not_paid_waits_and_the_sweep_completes_it_once_paid(
         place, release, pack, hand_over, django_capture_on_commit_callbacks):
-    from fulfillment.tasks import orders_complete_settled_sweep
+    from orders.tasks import orders_complete_settled_sweep
     from payments.services import payment_record_manual
 
     order = release(place(payment_method=PaymentMethod.TERMS, card=None,

@@ -8,11 +8,12 @@ from orders.services import order_verify
 from payments.enums import PaymentMethod
 from tests.factories import CustomerFactory, ProductFactory, make_order
 
-# The target, on PostgreSQL: at most 15 statements to place and verify a 3-line order,
-# allocation included. Pinned at what it takes today (14: the whole pipeline for an order that
-# needs no gateway call, its payment row included), so a regression fails here first.
+# Pinned at what it takes today, so a regression fails here first: 14 statements for the whole
+# pipeline of an order that needs no gateway call (its payment row included), plus one INSERT for
+# each customer message ("received", "confirmed"), recorded with the change it tells about so a
+# broker that dies with its queue loses no e-mail. (The earlier target of 15 predates that rule.)
 # SQLite has no data-modifying CTEs: the four allocation writes are four statements there.
-BUDGET = {"postgresql": 14, "sqlite": 17}
+BUDGET = {"postgresql": 14 + 2, "sqlite": 17 + 2}
 
 
 class Statements:

@@ -132,7 +132,8 @@ def test_the_invoice_pdf_contains_the_number_and_the_total(place_order):
 
 
 def test_issuing_an_invoice_emails_it_with_the_pdf_once(place_order, django_capture_on_commit_callbacks):
-    from payments.services import invoice_email_send
+    from notifications.models import Notification
+    from notifications.services import notification_send
 
     order = place_order()
     mail.outbox.clear()  # fulfillment's e-mails about the order (received, confirmed)
@@ -144,5 +145,6 @@ def test_issuing_an_invoice_emails_it_with_the_pdf_once(place_order, django_capt
     name, content, mimetype = message.attachments[0]
     assert name == f"{invoice.number}.pdf" and mimetype == "application/pdf"
     assert invoice.number in pdf_text(content)
-    assert invoice_email_send(invoice_id=invoice.pk) is False
+    sent = Notification.objects.get(about_type="payments.invoice", about_id=str(invoice.pk))
+    assert notification_send(notification_id=sent.pk) is False
     assert len(mail.outbox) == 1

@@ -16,7 +16,8 @@ from payments.gateways.simulated import SimulatedGateway
 from payments.models import CreditNote, Invoice, Payment
 from returns import services
 from returns.enums import InspectionOutcome, OrderReturnStatus, ReturnReason, ReturnSource, ReturnStatus
-from returns.models import NonReturnableProduct, ReturnEmail, ReturnRequest
+from notifications.models import Notification
+from returns.models import NonReturnableProduct, ReturnRequest
 from returns.selectors import order_return_status, returnable_lines
 from returns.services import InspectionDecision
 from returns.tests.conftest import line_inputs
@@ -72,7 +73,7 @@ def test_the_full_staff_path_request_approve_receive_inspect_refund(
     services.return_scan_item(actor=warehouse_user, return_request=rma, code=order.lines.first().sku)
     services.return_scan_item(actor=warehouse_user, return_request=rma, code=order.lines.first().product.barcode)
     rma = run_on_commit(services.return_receive, actor=warehouse_user, return_request=rma)
-    rma = _inspect_all(ReturnRequest.objects.get(pk=rma.pk), actor=warehouse_user)
+    rma = run_on_commit(_inspect_all, rma=ReturnRequest.objects.get(pk=rma.pk), actor=warehouse_user)
     rma = run_on_commit(services.return_refund, actor=finance_user, return_request=rma)
 
     # Then the return is refunded: two units at 20.00 and the shipping (damaged: our fault)
@@ -91,12 +92,13 @@ def test_the_full_staff_path_request_approve_receive_inspect_refund(
                                                                                                  flat=True))
     assert steps == ["requested", "approved", "items_received", "inspected", "refunded"]
     # and the customer got an e-mail for each of them (the approval carries the label)
-    kinds = list(ReturnEmail.objects.filter(return_request=rma).values_list("kind", flat=True))
-    assert kinds == ["requested", "approved", "received", "refunded"]
+    kinds = list(Notification.objects.filter(about_type="returns.returnrequest", about_id=str(rma.pk))
+                 .order_by("pk").values_list("kind", flat=True))
+    assert kinds == ["return_requested", "return_approved", "return_received", "return_inspected", "return_refunded"]
     approval = next(m for m in mail.outbox if "approved" in m.subject)
     assert approval.attachments[0][0] == f"{rma.number}-label.pdf"
     assert approval.attachments[0][1][:4] == b"%PDF"
-    assert OrderEvent.objects.filter(order=order, type=OrderEventType.EMAIL_SENT, data__rma=rma.number).count() == 4
+    assert OrderEvent.objects.filter(order=order, type=OrderEventType.EMAIL_SENT, data__rma=rma.number).count() == 5
 
 
 def test_a_refund_of_an_invoiced_order_issues_a_credit_note(delivered_order, run_on_commit):
@@ -161,7 +163,8 @@ def test_the_exchange_path_places_a_free_replacement_order_linked_both_ways(deli
     assert replacement.customer_id == order.customer_id and replacement.ship_line1 == order.ship_line1
     assert Payment.objects.get(order=order).refunded_amount == 0
     assert OrderEvent.objects.filter(order=replacement, type=OrderEventType.RETURN, data__rma=rma.number).exists()
-    assert ReturnEmail.objects.filter(return_request=rma, kind="exchanged").exists()
+    assert Notification.objects.filter(about_type="returns.returnrequest", about_id=str(rma.pk),
+                                       kind="return_exchanged").exists()
 
 
 def test_more_than_was_shipped_cannot_be_returned(place_order, ship):
@@ -314,12 +317,15 @@ def test_the_whole_order_returned_shows_as_returned(delivered_order):
 
 
 def test_an_email_is_sent_once_even_when_its_task_runs_twice(delivered_order):
-    from returns.notifications import return_email_send
+    from notifications.services import notification_send
 
     rma = _request(delivered_order(), (0, 1, UNWANTED), source=ReturnSource.CUSTOMER)
+    requested = Notification.objects.get(about_type="returns.returnrequest", about_id=str(rma.pk),
+                                         kind="return_requested")
+    Notification.objects.filter(pk=requested.pk).update(status="pending")  # as if its task had not run yet
     mail.outbox.clear()
-    assert return_email_send(return_id=rma.pk, kind="requested") is True
-    assert return_email_send(return_id=rma.pk, kind="requested") is False
+    assert notification_send(notification_id=requested.pk) is True
+    assert notification_send(notification_id=requested.pk) is False
     assert len(mail.outbox) == 1 and rma.number in mail.outbox[0].subject
 
 

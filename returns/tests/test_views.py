@@ -235,5 +235,5 @@ def test_the_admin_pages_render(delivered_order, admin_client):
                 reverse("admin:returns_returnrequest_change", args=[rma.pk]),
                 reverse("admin:returns_nonreturnableproduct_changelist"),
                 reverse("admin:returns_nonreturnableproduct_add"),
-                reverse("admin:returns_returnemail_changelist")]:
+                reverse("admin:notifications_notification_changelist")]:
         assert admin_client.get(url).status_code == 200, url
