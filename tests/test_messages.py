@@ -12,15 +12,7 @@ from django.conf import settings
 from django.core import mail
 
 from fulfillment import services as fulfillment_services
-from fulfillment.tests.conftest import (  # noqa: F401 (the order placed and shipped the way fulfillment does it)
-    carriers,
-    pack,
-    place,
-    release,
-    ship,
-    shipped,
-    warehouse,
-)
+from fulfillment.tests.conftest import place, shipped  # noqa: F401 (orders placed and shipped the way fulfillment does it)
 from notifications.enums import NotificationStatus
 from notifications.models import Notification
 from notifications.registry import kinds

@@ -7,10 +7,10 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from notifications.models import Notification
-from payments.tests.conftest import place_order, ship  # noqa: F401 (shared fixtures)
 from returns.enums import ReturnReason
 from returns.services import return_request_create
-from returns.tests.conftest import _returns_test_settings, deliver, delivered_order, line_inputs  # noqa: F401
+from returns.tests.conftest import _returns_test_settings, delivered_order  # noqa: F401
+from returns.tests.conftest import line_inputs
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

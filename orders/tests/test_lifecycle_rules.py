@@ -12,7 +12,6 @@ from orders.services import order_deliver
 from payments.enums import PaymentMethod
 from payments.models import Payment
 from payments.services import payment_record_manual
-from payments.tests.conftest import place_order, ship  # noqa: F401 (orders placed and shipped as in production)
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
