@@ -14,3 +14,15 @@ document.addEventListener("submit", function (event) {
   event.target.dataset.submitted = "1";
   window.setTimeout(function () { event.target.dataset.submitted = ""; }, 4000);
 });
+
+// <select data-submit-on-change>: choosing an option sends its form.
+document.addEventListener("change", function (event) {
+  if (event.target.matches("select[data-submit-on-change]")) event.target.form.requestSubmit();
+});
+
+// <input type="checkbox" data-check-all="#table .pick">: ticks or clears every matching box.
+document.addEventListener("change", function (event) {
+  const selector = event.target.dataset && event.target.dataset.checkAll;
+  if (!selector) return;
+  document.querySelectorAll(selector).forEach(function (box) { box.checked = event.target.checked; });
+});
