@@ -95,6 +95,29 @@ def login(client):
     return _login
 
 
+def browser_sign_in(page, base_url, user, next_path=""):
+    """Sign in on the login page in the browser, with a backup code on the second step when the
+    user's role asks for one; the page then shows `next_path` (or the dashboard)."""
+    from accounts import services
+    from accounts.selectors import user_has_second_factor, user_needs_second_factor
+
+    code = None
+    if user_needs_second_factor(user):
+        if not user_has_second_factor(user):
+            enrol_authenticator(user)
+        code = services.backup_codes_regenerate(actor=user, user=user)[0]
+    page.goto(f"{base_url}/accounts/login/" + (f"?next={next_path}" if next_path else ""))
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    if code:
+        page.wait_for_url(f"{base_url}/accounts/two-factor/**")
+        page.get_by_label("Code").fill(code)
+        page.get_by_role("button", name="Verify").click()
+    page.wait_for_url(f"{base_url}{next_path or '/'}")
+    return page
+
+
 @pytest.fixture
 def admin_client(client, admin_user):
     """pytest-django's admin client, past the second factor the admin requires."""
