@@ -5,6 +5,7 @@ Login throttling is django-axes' (configured in settings); the lock that keeps c
 attempts from slipping past its counter is `login_attempts_lock` here.
 """
 
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.db import connection, transaction
 from django_otp import devices_for_user
@@ -28,6 +29,16 @@ def login_attempts_lock(*, username: str, address: str) -> None:
         # Always in the same order (address, then username), so two attempts never deadlock.
         for key in (f"login-address:{address}", f"login-username:{username.strip().lower()}"):
             cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
+
+
+def login_failures_clear(*, username: str) -> int:
+    """Forget the failed sign-ins of a username that has just signed in: its own count starts
+    again. The client address's count is left alone (django-axes' own reset would clear every
+    failure from that address, letting anyone with an account reset the guesses they made at
+    another person's account)."""
+    with transaction.atomic():
+        deleted, _ = AccessAttempt.objects.filter(username=username).delete()
+    return deleted
 
 
 def totp_device_start(*, actor, user) -> TOTPDevice:

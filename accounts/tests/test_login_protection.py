@@ -56,6 +56,14 @@ def test_fewer_failures_than_the_limit_still_let_the_right_password_in(sales_use
     assert not AccessAttempt.objects.filter(username=sales_user.username).exists()  # success resets
 
 
+def test_signing_in_to_ones_own_account_does_not_clear_the_guesses_at_another(sales_user, warehouse_user):
+    for _ in range(LIMIT - 1):
+        sign_in(sales_user.username, "wrong", address="10.0.4.4")
+    assert sign_in(warehouse_user.username, PASSWORD, address="10.0.4.4").status_code == 302
+
+    assert sign_in(sales_user.username, "wrong", address="10.0.4.5").status_code == 429
+
+
 def test_the_admin_login_is_locked_too(db):
     admin = UserFactory(username="root", is_staff=True, is_superuser=True)
     for _ in range(LIMIT):
