@@ -71,3 +71,16 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
             return redirect(_next_url(request))
     return render(request, "accounts/two_factor_verify.html", {"form": form, "next": _next_url(request)},
                   status=400 if form.errors else 200)
+
+
+@never_cache
+@login_required
+def backup_codes_renew(request: HttpRequest) -> HttpResponse:
+    """New backup codes for a person signed in with a second factor (the old ones stop working)."""
+    if not request.user.is_verified():
+        return redirect(f"{resolve_url('accounts:two_factor_verify')}?next={request.path}")
+    if request.method != "POST":
+        return render(request, "accounts/backup_codes_renew.html")
+    codes = services.backup_codes_regenerate(actor=request.user, user=request.user)
+    return render(request, "accounts/backup_codes.html",
+                  {"codes": codes, "next": resolve_url(settings.LOGIN_REDIRECT_URL)})

@@ -148,3 +148,25 @@ def test_signing_out_works_before_the_second_factor(manager_user):
 
     assert client.post(reverse("logout")).status_code == 302
     assert "_auth_user_id" not in client.session
+
+
+def test_new_backup_codes_replace_the_old_ones(login, manager_user):
+    client = login(manager_user)
+    old = set(StaticToken.objects.filter(device__user=manager_user).values_list("token", flat=True))
+    assert reverse("accounts:backup_codes_renew") in client.get(reverse("orders:dashboard")).content.decode()
+    assert client.get(reverse("accounts:backup_codes_renew")).status_code == 200
+
+    response = client.post(reverse("accounts:backup_codes_renew"))
+
+    shown = set(re.findall(r'<li class="col">([a-z0-9]+)</li>', response.content.decode()))
+    assert len(shown) == 10 and not shown & old
+    assert shown == set(StaticToken.objects.filter(device__user=manager_user).values_list("token", flat=True))
+
+
+def test_new_backup_codes_need_the_second_factor_first(manager_user):
+    enrol_authenticator(manager_user)
+    client = password_sign_in(manager_user)
+
+    response = client.post(reverse("accounts:backup_codes_renew"))
+
+    assert response.status_code == 302 and StaticToken.objects.filter(device__user=manager_user).count() == 10
