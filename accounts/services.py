@@ -16,6 +16,7 @@ from oms.exceptions import DomainError
 
 AUTHENTICATOR_NAME = "Authenticator app"
 BACKUP_CODES_NAME = "Backup codes"
+TOO_MANY_WRONG_CODES = "Too many wrong codes in a row: wait a little (the wait doubles with each wrong code), then try again."
 WRONG_CODE = "That code is not right (or was already used). Check the time on your phone and try the newest code."
 
 
@@ -74,8 +75,10 @@ def second_factor_verify(*, actor, user, token: str):
     token = "".join(token.split())
     kind = TOTPDevice if token.isdigit() and len(token) == 6 else StaticDevice
     with transaction.atomic():  # the devices are locked: one backup code, one login
-        device = next((d for d in devices_for_user(user, for_verify=True)
-                       if isinstance(d, kind) and d.verify_token(token)), None)
+        devices = [d for d in devices_for_user(user, for_verify=True) if isinstance(d, kind)]
+        if devices and not any(d.verify_is_allowed()[0] for d in devices):
+            raise DomainError(TOO_MANY_WRONG_CODES, code="throttled")
+        device = next((d for d in devices if d.verify_token(token)), None)
     if device is None:
         raise DomainError(WRONG_CODE, code="wrong_code")
     return device

@@ -170,3 +170,30 @@ def test_new_backup_codes_need_the_second_factor_first(manager_user):
     response = client.post(reverse("accounts:backup_codes_renew"))
 
     assert response.status_code == 302 and StaticToken.objects.filter(device__user=manager_user).count() == 10
+
+
+def test_wrong_codes_in_a_row_make_the_next_try_wait(settings, manager_user):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 3600  # the first wait is an hour: no race with the clock
+    enrol_authenticator(manager_user)
+    client = password_sign_in(manager_user)
+    client.post(reverse("accounts:two_factor_verify"), {"token": "000000"})
+
+    response = client.post(reverse("accounts:two_factor_verify"), {"token": "000001"})
+
+    assert response.status_code == 400 and "Too many wrong codes in a row" in response.content.decode()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_backup_code_used_twice_at_once_signs_in_once(settings):
+    from tests.test_concurrency import run_together
+
+    settings.OMS_TWO_FACTOR_ROLES = ["manager"]
+    manager = UserFactory(username="maxine", role="manager")
+    enrol_authenticator(manager)
+    code = services.backup_codes_regenerate(actor=manager, user=manager)[0]
+    clients = [password_sign_in(manager) for _ in range(2)]
+
+    results = run_together(2, lambda i: clients[i].post(reverse("accounts:two_factor_verify"), {"token": code}).status_code)
+
+    assert sorted(results) == [302, 400], results
