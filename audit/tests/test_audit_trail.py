@@ -86,3 +86,13 @@ def test_a_user_given_a_role_is_recorded_without_the_password_hash(admin_client,
     assert finance.pk in latest.groups.values_list("group_id", flat=True)
     assert not hasattr(latest, "password")
     assert admin_client.get(reverse("admin:auth_user_history", args=[sales_user.pk])).status_code == 200
+
+
+def test_signing_in_updates_the_last_login_without_a_history_row(login, sales_user):
+    before = sales_user.history.count()
+
+    login(sales_user)
+
+    sales_user.refresh_from_db()
+    assert sales_user.last_login is not None
+    assert sales_user.history.count() == before
