@@ -11,32 +11,10 @@ from fulfillment.services import shipment_start
 from inventory.models import Warehouse
 from orders import services
 from payments.services import payment_details_set
+from tests.browser.csp import assert_no_violation
 from tests.factories import CustomerFactory, ProductFactory, make_order
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-RECORD_VIOLATIONS = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", function (e) {
-  window.__cspViolations.push(e.violatedDirective + " " + (e.blockedURI || "inline") + " " + e.sourceFile + ":" + e.lineNumber);
-});
-"""
-
-
-@pytest.fixture
-def watched_page(page):
-    """The page, with every CSP violation it meets recorded (console and DOM event)."""
-    console = []
-    page.on("console", lambda message: console.append(message.text)
-            if "Content Security Policy" in message.text else None)
-    page.add_init_script(RECORD_VIOLATIONS)
-    page.csp_console = console
-    return page
-
-
-def assert_no_violation(page, where):
-    assert page.evaluate("window.__cspViolations") == [], where
-    assert page.csp_console == [], where
 
 
 def test_the_main_pages_run_under_the_policy_without_a_violation(watched_page, staff_login, live_server,
