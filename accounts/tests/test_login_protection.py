@@ -33,7 +33,7 @@ def test_a_username_is_locked_after_the_limit_even_from_many_addresses(sales_use
 
     assert response.status_code == 429
     page = response.content.decode()
-    assert "Too many failed sign-ins" in page and f"for <strong>{sales_user.username}</strong>" in page
+    assert "Too many failed sign-ins" in page and f"(<strong>{sales_user.username}</strong>)" in page
     assert "30 minutes" in page and 'class="navbar' in page  # the site's own layout, not a bare 403
     assert "_auth_user_id" not in response.client.session
     assert AccessFailureLog.objects.filter(username=sales_user.username).count() == LIMIT + 1
