@@ -31,6 +31,7 @@ from fulfillment.forms import (
 from fulfillment.models import Shipment, Wave
 from inventory.models import Warehouse
 from oms.decorators import staff_required
+from oms.client_address import client_ip
 from oms.exceptions import DomainError
 from oms.webhooks import signed_webhook
 from oms.exports import CHUNK, export_response, path_columns
@@ -390,17 +391,9 @@ def carrier_webhook(request: HttpRequest) -> HttpResponse:
 LOOKUP_REFUSED = "We could not find an order with that number and e-mail address. Check both and try again."
 
 
-def _client_ip(request: HttpRequest) -> str:
-    header = settings.OMS_CLIENT_IP_HEADER
-    if header and request.META.get(header):
-        # The last address is the one our own proxy saw; earlier ones are the client's to forge.
-        return request.META[header].split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 def _lookup_allowed(request: HttpRequest) -> bool:
     """Counts this lookup against the caller's address; False once over the limit (per window)."""
-    key = f"fulfillment:track-lookup:{_client_ip(request)}"
+    key = f"fulfillment:track-lookup:{client_ip(request)}"
     window = settings.OMS_TRACKING_LOOKUP_WINDOW
     cache.add(key, 0, timeout=window)
     try:

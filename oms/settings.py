@@ -5,6 +5,7 @@ inline, e-mail printed to the console. `DATABASE_URL` and `REDIS_URL` select
 PostgreSQL and Redis. `OMS_ENV=production` turns on the strict checks.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -253,3 +254,62 @@ CELERY_BEAT_SCHEDULE["notifications-send-due"] = {"task": "notifications.tasks.n
                                                   "schedule": 60.0}
 # How long a fresh message waits for its own task before the sweep sends it.
 OMS_NOTIFICATION_GRACE_SECONDS = env.int("OMS_NOTIFICATION_GRACE_SECONDS", default=120)
+
+# -- staff sign-in: login throttling, two-factor, audit trail, content security policy ----
+# Kept in one block so that it merges apart from the other settings.
+INSTALLED_APPS += ["axes", "django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static",
+                   "simple_history", "csp", "accounts", "audit"]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+                  "django_otp.middleware.OTPMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,
+                  "accounts.middleware.SecondFactorRequiredMiddleware")
+MIDDLEWARE += [
+    "simple_history.middleware.HistoryRequestMiddleware",  # the audit trail records who made a change
+    "accounts.middleware.SerializedLoginAttemptsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: turns a lockout into the lockout page
+]
+# Axes checks (and refuses) a locked-out user or address before any password is tried.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+
+# Login throttling (django-axes): after OMS_LOGIN_FAILURE_LIMIT failures a username is locked out,
+# and so is the client address (each counted on its own), for OMS_LOGIN_LOCKOUT_MINUTES or until
+# an admin unlocks it (admin: Axes → Access attempts, or `manage.py axes_reset_username NAME`).
+AXES_FAILURE_LIMIT = env.int("OMS_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("OMS_LOGIN_LOCKOUT_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = False  # a sign-in clears its own username's count only (accounts.receivers)
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+AXES_CLIENT_IP_CALLABLE = "oms.client_address.client_ip_address"  # honours OMS_CLIENT_IP_HEADER
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_VERBOSE = False
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}  # failures and lockouts, not every success
+
+# Two-factor sign-in (django-otp, TOTP and single-use backup codes) for staff in these roles:
+# group names, plus "admin" for anyone who can open the Django admin (staff and superusers).
+# Production requires it of finance, managers and admins; development asks nobody by default so
+# that the demo logins of `make run` work as printed (the tests run with the production value).
+OMS_TWO_FACTOR_ROLES = env.list("OMS_TWO_FACTOR_ROLES",
+                                default=["finance", "manager", "admin"] if PRODUCTION else [])
+OTP_TOTP_ISSUER = env.str("OMS_TWO_FACTOR_ISSUER", default="OMS")
+OMS_BACKUP_CODE_COUNT = 10
+
+# Content-Security-Policy (django-csp): scripts only from our own static files (no inline
+# script, no event-handler attribute, no eval); stylesheets only from our static files too,
+# while style attributes stay allowed (they cannot run code; the KPI bars are sized by them).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+    },
+}

@@ -11,6 +11,7 @@ admin.site.site_title = "OMS admin"
 urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("inventory/", include("inventory.urls")),
     path("api/v1/orders/", orders_api.order_create, name="api_order_create"),

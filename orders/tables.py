@@ -8,7 +8,7 @@ class OrderTable(tables.Table):
     select = tables.CheckBoxColumn(accessor="number", orderable=False,
                                    attrs={"input": {"name": "orders", "class": "form-check-input bulk-pick",
                                                     "form": "bulk-form"},
-                                          "th__input": {"class": "form-check-input bulk-all",
+                                          "th__input": {"class": "form-check-input", "data-check-all": "input.bulk-pick",
                                                         "aria-label": "Select every order on this page"}})
     number = tables.Column(linkify=True, verbose_name="Order")
     created_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name="Created")

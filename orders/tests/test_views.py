@@ -398,14 +398,14 @@ def test_the_warehouse_cannot_write_to_the_customer(login, warehouse_user):
     assert list(order.events.filter(type="note").values_list("message", flat=True)) == ["Pallet 4"]
 
 
-def test_the_admin_cannot_change_money_or_delete_orders(client, manager_user):
+def test_the_admin_cannot_change_money_or_delete_orders(login, manager_user):
     from django.contrib.auth.models import Permission
 
     manager_user.is_staff = True
     manager_user.save()
     manager_user.user_permissions.add(*Permission.objects.filter(codename__in=["change_order", "delete_order"]))
     order = make_order()
-    client.force_login(manager_user)
+    client = login(manager_user)
     page = client.get(reverse("admin:orders_order_change", args=[order.pk])).content.decode()
     assert 'name="shipping_total"' not in page and 'name="internal_note"' in page
     assert client.get(reverse("admin:orders_order_delete", args=[order.pk])).status_code == 403

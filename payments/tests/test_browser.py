@@ -5,7 +5,8 @@ from decimal import Decimal
 import pytest
 
 from payments.models import Payment
-from tests.factories import PASSWORD, ProductFactory
+from tests.factories import ProductFactory
+from tests.fixtures import browser_sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,10 +21,7 @@ def test_finance_refunds_part_of_a_captured_payment(live_server, browser_page, f
     order = ship(place_order(products=[ProductFactory(unit_price=Decimal("80.00"), tax_class="zero")]))
     payment = Payment.objects.get(order=order)
     page = browser_page
-    page.goto(f"{live_server.url}/accounts/login/?next=/payments/{payment.pk}/")
-    page.fill("input[name=username]", finance_user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    browser_sign_in(page, live_server.url, finance_user, f"/payments/{payment.pk}/")
     page.wait_for_url(f"**/payments/{payment.pk}/")
     page.once("dialog", lambda dialog: dialog.accept())
     refund_form = page.locator(f"form[action='/payments/{payment.pk}/refund/']")

@@ -8,7 +8,7 @@ from inventory.models import StockMovement
 from payments.models import Payment
 from returns.enums import ReturnStatus
 from returns.models import ReturnRequest
-from tests.factories import PASSWORD
+from tests.fixtures import browser_sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,10 +37,7 @@ def test_a_customer_files_a_return_and_a_manager_completes_it(live_server, brows
     assert rma.source == "customer"
 
     # A manager signs in and takes it from request to refund
-    page.goto(f"{live_server.url}/accounts/login/?next=/returns/{rma.number}/")
-    page.fill("input[name=username]", manager_user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    browser_sign_in(page, live_server.url, manager_user, f"/returns/{rma.number}/")
     page.wait_for_url(f"**/returns/{rma.number}/")
     assert "The box was crushed" in page.content()
     page.click("#action-approve button[type=submit]")
@@ -68,10 +65,7 @@ def test_sales_take_a_phone_return_from_the_order_page(live_server, browser_page
     order = delivered_order()
     line = order.lines.order_by("position").last()
     page = browser_page
-    page.goto(f"{live_server.url}/accounts/login/?next={order.get_absolute_url()}")
-    page.fill("input[name=username]", sales_user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    browser_sign_in(page, live_server.url, sales_user, f"{order.get_absolute_url()}")
     page.wait_for_url(f"**{order.get_absolute_url()}")
     page.click("#new-return")
     page.fill(f"input[name=qty_{line.pk}]", "1")

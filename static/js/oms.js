@@ -15,8 +15,14 @@ document.addEventListener("submit", function (event) {
   window.setTimeout(function () { event.target.dataset.submitted = ""; }, 4000);
 });
 
-// Order list: the header box ticks every order on the page (the table is swapped by htmx).
+// <select data-submit-on-change>: choosing an option sends its form.
 document.addEventListener("change", function (event) {
-  if (!event.target.classList.contains("bulk-all")) return;
-  document.querySelectorAll("input.bulk-pick").forEach(function (box) { box.checked = event.target.checked; });
+  if (event.target.matches("select[data-submit-on-change]")) event.target.form.requestSubmit();
+});
+
+// <input type="checkbox" data-check-all="#table .pick">: ticks or clears every matching box.
+document.addEventListener("change", function (event) {
+  const selector = event.target.dataset && event.target.dataset.checkAll;
+  if (!selector) return;
+  document.querySelectorAll(selector).forEach(function (box) { box.checked = event.target.checked; });
 });

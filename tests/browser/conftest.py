@@ -2,17 +2,22 @@
 
 import pytest
 
+from tests.browser import csp
+
 
 @pytest.fixture
 def staff_login(page, live_server):
-    from tests.factories import PASSWORD
+    from tests.fixtures import browser_sign_in
 
-    def _login(user):
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.get_by_label("Username").fill(user.username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(f"{live_server.url}/")
-        return page
+    return lambda user: browser_sign_in(page, live_server.url, user)
 
-    return _login
+
+@pytest.fixture
+def watched_page(page):
+    """The page, with every CSP violation it meets recorded (console and DOM event)."""
+    console = []
+    page.on("console", lambda message: console.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    page.add_init_script(csp.RECORD_VIOLATIONS)
+    page.csp_console = console
+    return page
