@@ -21,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from fulfillment import documents, selectors, services
+from oms.customer_pages import customer_page
 from fulfillment.enums import CARRIER_STATUS_TRANSITIONS, ShipmentStatus, TrackingSource
 from fulfillment.forms import (
     PackageForm,
@@ -421,12 +422,9 @@ def track_lookup(request: HttpRequest) -> HttpResponse:
     return render(request, "fulfillment/track_lookup.html", {"form": form})
 
 
-@never_cache
+@customer_page
 def track_order(request: HttpRequest, token: str) -> HttpResponse:
     order = selectors.order_for_tracking(token)
     if order is None:
         raise Http404("No such order")
-    response = render(request, "fulfillment/track_order.html", {"page": selectors.tracking_page(order)})
-    response["X-Robots-Tag"] = "noindex"
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+    return render(request, "fulfillment/track_order.html", {"page": selectors.tracking_page(order)})

@@ -88,3 +88,15 @@ def customer_detail(*, pk: int) -> Customer:
 
 def customer_recent_orders(*, customer: Customer, limit: int = 20) -> list[Order]:
     return list(Order.objects.filter(customer=customer).order_by("-created_at", "-pk")[:limit])
+
+
+def orders_customers_may_see() -> QuerySet[Order]:
+    """Orders a customer may open through their tracking link: every order but a draft (not yet theirs)."""
+    return Order.objects.exclude(status=OrderStatus.DRAFT)
+
+
+def order_for_customer(token: str) -> Order | None:
+    """The order a customer's tracking link points to; None for anything that is not a live token."""
+    if not token or len(token) > 64:
+        return None
+    return orders_customers_may_see().select_related("customer").filter(tracking_token=token).first()
