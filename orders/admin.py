@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from orders.models import ADDRESS_FIELDS, Address, ApiClient, Customer, Order, OrderEvent, OrderHold, OrderLine
+from orders.models import IntakeRequest
 
 
 class AddressInline(admin.StackedInline):
@@ -127,4 +128,21 @@ class ApiClientAdmin(admin.ModelAdmin):
     readonly_fields = ("key_prefix", "key_hash", "created_at", "last_used_at")
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(IntakeRequest)
+class IntakeRequestAdmin(admin.ModelAdmin):
+    """What a channel first sent for each of its order references, and the answer it got: read only."""
+
+    list_display = ("external_reference", "api_client", "order", "answer_status", "created_at")
+    list_filter = ("api_client",)
+    search_fields = ("external_reference", "order__number")
+    readonly_fields = ("api_client", "external_reference", "body_hash", "body", "order", "answer_status", "answer",
+                       "created_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
