@@ -21,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from fulfillment import documents, selectors, services
+from oms.client_ip import client_ip
 from oms.customer_pages import customer_page
 from fulfillment.enums import CARRIER_STATUS_TRANSITIONS, ShipmentStatus, TrackingSource
 from fulfillment.forms import (
@@ -385,17 +386,9 @@ def carrier_webhook(request: HttpRequest) -> HttpResponse:
 LOOKUP_REFUSED = "We could not find an order with that number and e-mail address. Check both and try again."
 
 
-def _client_ip(request: HttpRequest) -> str:
-    header = settings.OMS_CLIENT_IP_HEADER
-    if header and request.META.get(header):
-        # The last address is the one our own proxy saw; earlier ones are the client's to forge.
-        return request.META[header].split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 def _lookup_allowed(request: HttpRequest) -> bool:
     """Counts this lookup against the caller's address; False once over the limit (per window)."""
-    key = f"fulfillment:track-lookup:{_client_ip(request)}"
+    key = f"fulfillment:track-lookup:{client_ip(request)}"
     window = settings.OMS_TRACKING_LOOKUP_WINDOW
     cache.add(key, 0, timeout=window)
     try:

@@ -62,6 +62,12 @@ def urls_for(template: str, converters: dict, known: dict[str, str]):
             yield fill({**benign, name: value})
 
 
+@pytest.fixture(autouse=True)
+def _no_worker_ping(settings):
+    # No Celery worker runs here: /health/ would rightly answer 503 (tests/test_operations.py covers it).
+    settings.OMS_HEALTH_CELERY = False
+
+
 @pytest.fixture
 def known_values() -> dict[str, str]:
     order = make_order(submit=True)
