@@ -10,7 +10,11 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 
 def customer_page(view):
-    """Cache-Control: private, no-store; X-Robots-Tag: noindex, nofollow; no Referer to other sites."""
+    """Cache-Control: private, no-store; X-Robots-Tag: noindex, nofollow; no Referer to other sites.
+
+    `same-origin`, not `no-referrer`: with `no-referrer` a browser posts the return form with
+    `Origin: null`, which Django's CSRF check rightly refuses.
+    """
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
@@ -18,7 +22,7 @@ def customer_page(view):
         add_never_cache_headers(response)
         patch_cache_control(response, private=True, no_store=True)
         response["X-Robots-Tag"] = "noindex, nofollow"
-        response["Referrer-Policy"] = "no-referrer"
+        response["Referrer-Policy"] = "same-origin"
         return response
 
     return wrapped
