@@ -10,6 +10,7 @@ from fulfillment.models import Shipment, ShipmentLine, Wave
 from inventory.models import StockLevel, Warehouse
 from orders.enums import PRIORITY_RANK, OrderEventType, OrderStatus
 from orders.models import Order, OrderEvent, OrderLine
+from orders.selectors import order_for_customer
 
 QUEUE_STATUSES = (OrderStatus.CONFIRMED, OrderStatus.IN_FULFILLMENT, OrderStatus.PARTIALLY_SHIPPED)
 
@@ -131,10 +132,7 @@ STAGE_OF_STATUS = {
 
 def order_for_tracking(token: str) -> Order | None:
     """The order the customer's link points to; None for anything that is not a live token."""
-    if not token or len(token) > 64:
-        return None
-    return (Order.objects.select_related("customer").exclude(status=OrderStatus.DRAFT)
-            .filter(tracking_token=token).first())
+    return order_for_customer(token)
 
 
 def tracking_lookup(*, number: str, email: str) -> Order | None:

@@ -30,11 +30,12 @@ from fulfillment.forms import (
 )
 from fulfillment.models import Shipment, Wave
 from inventory.models import Warehouse
-from oms.decorators import staff_required
 from oms.client_address import client_ip
+from oms.customer_pages import customer_page
+from oms.decorators import staff_required
 from oms.exceptions import DomainError
-from oms.webhooks import signed_webhook
 from oms.exports import CHUNK, export_response, path_columns
+from oms.webhooks import signed_webhook
 from orders.models import Order
 
 PAGE_SIZE = 50
@@ -420,12 +421,9 @@ def track_lookup(request: HttpRequest) -> HttpResponse:
     return render(request, "fulfillment/track_lookup.html", {"form": form})
 
 
-@never_cache
+@customer_page
 def track_order(request: HttpRequest, token: str) -> HttpResponse:
     order = selectors.order_for_tracking(token)
     if order is None:
         raise Http404("No such order")
-    response = render(request, "fulfillment/track_order.html", {"page": selectors.tracking_page(order)})
-    response["X-Robots-Tag"] = "noindex"
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+    return render(request, "fulfillment/track_order.html", {"page": selectors.tracking_page(order)})

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "oms.middleware.RefuseUnreadableInputMiddleware",  # first: a NUL or broken UTF-8 in the URL is a 400
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -142,7 +143,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -193,11 +194,28 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# -- operations: health, metrics, logs ------------------------------------------------
+# JSON logs (python-json-logger), one object per line, in production; plain lines in development.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "plain")
+# /metrics answers these addresses (CIDR allowed) or a request with `Authorization: Bearer <OMS_METRICS_TOKEN>`.
+OMS_METRICS_ALLOWED_IPS = env.list("OMS_METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+OMS_METRICS_TOKEN = env.str("OMS_METRICS_TOKEN", default="")
+# /health/ pings the Celery workers when there is a broker; fails over this share of disk used.
+OMS_HEALTH_CELERY = env.bool("OMS_HEALTH_CELERY", default=bool(REDIS_URL) and not CELERY_TASK_ALWAYS_EAGER)
+OMS_HEALTH_MAX_DISK_PERCENT = env.float("OMS_HEALTH_MAX_DISK_PERCENT", default=95.0)
+INSTALLED_APPS += ["health_check", "django_prometheus"]
+MIDDLEWARE = ["django_prometheus.middleware.PrometheusBeforeMiddleware", *MIDDLEWARE,
+              "django_prometheus.middleware.PrometheusAfterMiddleware"]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "pythonjsonlogger.json.JsonFormatter", "timestamp": True,
+                 "format": "%(levelname)s %(name)s %(message)s %(process)d %(thread)d"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from oms import operations
 from orders import api as orders_api
 from payments import views as payments_views
 
@@ -13,6 +14,9 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
+    path("health/", operations.Health.as_view(), name="health"),
+    path("health/live", operations.live, name="health_live"),
+    path("metrics", operations.metrics, name="metrics"),
     path("inventory/", include("inventory.urls")),
     path("api/v1/orders/", orders_api.order_create, name="api_order_create"),
     path("api/v1/orders/<str:number>/", orders_api.order_status, name="api_order_status"),

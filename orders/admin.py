@@ -7,6 +7,7 @@ from orders.models import (
     BulkJob,
     BulkJobResult,
     Customer,
+    IntakeRequest,
     Order,
     OrderEvent,
     OrderHold,
@@ -176,4 +177,21 @@ class BulkJobAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(IntakeRequest)
+class IntakeRequestAdmin(admin.ModelAdmin):
+    """What a channel first sent for each of its order references, and the answer it got: read only."""
+
+    list_display = ("external_reference", "api_client", "order", "answer_status", "created_at")
+    list_filter = ("api_client",)
+    search_fields = ("external_reference", "order__number")
+    readonly_fields = ("api_client", "external_reference", "body_hash", "body", "order", "answer_status", "answer",
+                       "created_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -4,8 +4,6 @@
     GET  /api/v1/orders/<number>/  the order's status, as the channel may see it
 """
 
-import json
-
 from django.core.exceptions import ValidationError
 
 from django.http import HttpRequest, JsonResponse
@@ -14,7 +12,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from oms.exceptions import DomainError
-from orders import services
+from oms.json_input import UnreadableJSON, load_bounded_json
+from orders import selectors, services
+from orders.idempotency import IntakeReplayDiffers
 from orders.intake import parse_intake_json
 from orders.models import ApiClient, Order
 
@@ -65,22 +65,31 @@ def order_create(request: HttpRequest) -> JsonResponse:
     if client is None:
         return _unauthorized()
     try:
-        payload = json.loads(request.body or b"null")
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return JsonResponse({"errors": {"body": ["is not valid JSON"]}}, status=400)
+        payload = load_bounded_json(request.body)
+    except UnreadableJSON as exc:
+        return JsonResponse({"errors": {"body": [str(exc)]}}, status=400)
     intake, problems = parse_intake_json(payload)
     if problems:
         return JsonResponse({"errors": problems.errors}, status=400)
     try:
         order, created = services.order_intake(actor=None, channel=client.channel, intake=intake,
-                                                api_client=client)
+                                                api_client=client, request_body=payload)
+    except IntakeReplayDiffers as exc:
+        return JsonResponse({"errors": {"external_reference": [exc.message]}, "differences": exc.fields},
+                            status=409)
     except ValidationError as exc:
         return JsonResponse({"errors": exc.message_dict if hasattr(exc, "error_dict") else {"order": exc.messages}},
                             status=400)
     except DomainError as exc:
         return JsonResponse({"errors": {"order": [exc.message]}}, status=409)
-    order = Order.objects.prefetch_related("lines").get(pk=order.pk)
-    return JsonResponse(order_json(order), status=201 if created else 200)
+    if not created:
+        first = selectors.intake_first_answer(api_client=client, external_reference=intake.external_reference)
+        if first is not None:
+            return JsonResponse(first.answer, status=first.answer_status)
+    answer = order_json(Order.objects.prefetch_related("lines").get(pk=order.pk))
+    if created:
+        services.intake_answer_record(actor=None, order=order, api_client=client, status=201, answer=answer)
+    return JsonResponse(answer, status=201 if created else 200)
 
 
 @require_GET

@@ -53,6 +53,17 @@ class Problems:
         return bool(self.errors)
 
 
+def _unreadable(value: str) -> str:
+    """Why no database column can hold this text, or "" when it can."""
+    if "\x00" in value:
+        return "contains a NUL character"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "contains text that is not valid Unicode (a lone surrogate)"
+    return ""
+
+
 def _text(data: dict, key: str, problems: Problems, where: str, *, required=False, max_length=200) -> str:
     value = data.get(key, "")
     if value is None:
@@ -61,8 +72,9 @@ def _text(data: dict, key: str, problems: Problems, where: str, *, required=Fals
         problems.add(f"{where}{key}", "must be a string")
         return ""
     value = str(value).strip()
-    if "\x00" in value:
-        problems.add(f"{where}{key}", "contains a NUL character")
+    unreadable = _unreadable(value)
+    if unreadable:
+        problems.add(f"{where}{key}", unreadable)
         return ""
     if required and not value:
         problems.add(f"{where}{key}", "is required")
@@ -165,7 +177,9 @@ def parse_intake_json(payload) -> tuple[IntakeOrder | None, Problems]:
         except ValidationError:
             problems.add("customer.email", "is not a valid e-mail address")
     raw_lines = payload.get("lines")
-    skus = {str(l.get("sku", "")).strip() for l in raw_lines if isinstance(l, dict)} if isinstance(raw_lines, list) else set()
+    # Only SKUs that can be looked up: a NUL or a surrogate is reported on its line, not sent to the database.
+    skus = {sku for sku in (str(l.get("sku", "")).strip() for l in raw_lines if isinstance(l, dict))
+            if not _unreadable(sku)} if isinstance(raw_lines, list) else set()
     order = IntakeOrder(
         external_reference=reference,
         customer_email=email,

@@ -512,3 +512,27 @@ class BulkJobResult(models.Model):
     class Meta:
         ordering = ["ok", "pk"]
         constraints = [models.UniqueConstraint(fields=["job", "order"], name="bulkjobresult_once_per_order")]
+
+
+class IntakeRequest(models.Model):
+    """The first request an API client sent for one external reference, and the answer it got.
+
+    The external reference is the client's idempotency key: a replay of the same body gets the
+    stored answer again; another body under the same key is refused (409) with what differs.
+    """
+
+    api_client = models.ForeignKey(ApiClient, on_delete=models.PROTECT, related_name="intake_requests")
+    external_reference = models.CharField(max_length=100)
+    body_hash = models.CharField(max_length=64, help_text="SHA-256 of the body as canonical JSON (sorted keys).")
+    body = models.JSONField(help_text="The body as received, to name the fields a different replay changes.")
+    order = models.ForeignKey("Order", on_delete=models.PROTECT, related_name="+")
+    answer_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    answer = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["api_client", "external_reference"],
+                                               name="intakerequest_unique_client_reference")]
+
+    def __str__(self) -> str:
+        return f"{self.api_client_id}: {self.external_reference}"

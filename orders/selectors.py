@@ -4,7 +4,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from orders.enums import OrderStatus
-from orders.models import Customer, Order, OrderEvent, OrderHold, OrderLine
+from orders.models import Customer, IntakeRequest, Order, OrderEvent, OrderHold, OrderLine
 
 LATE_STATUSES = (OrderStatus.CONFIRMED, OrderStatus.IN_FULFILLMENT, OrderStatus.PARTIALLY_SHIPPED,
                  OrderStatus.BACKORDERED)
@@ -88,3 +88,21 @@ def customer_detail(*, pk: int) -> Customer:
 
 def customer_recent_orders(*, customer: Customer, limit: int = 20) -> list[Order]:
     return list(Order.objects.filter(customer=customer).order_by("-created_at", "-pk")[:limit])
+
+
+def orders_customers_may_see() -> QuerySet[Order]:
+    """Orders a customer may open through their tracking link: every order but a draft (not yet theirs)."""
+    return Order.objects.exclude(status=OrderStatus.DRAFT)
+
+
+def order_for_customer(token: str) -> Order | None:
+    """The order a customer's tracking link points to; None for anything that is not a live token."""
+    if not token or len(token) > 64:
+        return None
+    return orders_customers_may_see().select_related("customer").filter(tracking_token=token).first()
+
+
+def intake_first_answer(*, api_client, external_reference: str) -> IntakeRequest | None:
+    """The stored first answer to an intake request, when there is one to replay."""
+    return (IntakeRequest.objects.filter(api_client=api_client, external_reference=external_reference,
+                                         answer__isnull=False).only("answer", "answer_status").first())

@@ -29,7 +29,8 @@ from oms.tasks import enqueue_on_commit
 from orders.enums import PRIORITY_RANK, Channel, HoldReason, OrderEventType, OrderStatus, Priority
 from orders.locks import lock_order, lock_order_lines
 from orders.enums import TagColour
-from orders.models import Address, ApiClient, AddressSnapshot, Customer, Order, OrderEvent, OrderHold, OrderLine, Tag
+from orders.idempotency import IntakeReplayDiffers, body_hash, differing_fields
+from orders.models import Address, ApiClient, AddressSnapshot, Customer, IntakeRequest, Order, OrderEvent, OrderHold, OrderLine, Tag
 from orders.notifications import STATUS_NOTIFICATIONS
 from orders.pricing import line_amounts, order_totals, tax_rate_for
 from orders.verification import OVERRIDABLE_REASONS, PipelineRun, pipeline, run_pipeline
@@ -805,19 +806,32 @@ def _payments_after_shipment(order: Order) -> None:
 # -- intake from other channels -------------------------------------------------------
 
 
+def _intake_replay_check(*, api_client: ApiClient | None, external_reference: str, request_body) -> None:
+    """Refuse a replay whose body differs from the first request's (requests stored since hashing began)."""
+    if api_client is None or request_body is None:
+        return
+    first = IntakeRequest.objects.filter(api_client=api_client, external_reference=external_reference).first()
+    if first is not None and first.body_hash != body_hash(request_body):
+        raise IntakeReplayDiffers(differing_fields(first.body, request_body))
+
+
 def order_intake(*, actor, channel: str, intake: "IntakeOrder", api_client: ApiClient | None = None,
-                 ) -> tuple[Order, bool]:
+                 request_body=None) -> tuple[Order, bool]:
     """Create and submit an order from a web shop, marketplace or file; (order, created).
 
     Idempotent per API client (or, for files, per channel) and external reference: a replay
     returns the order made the first time, also when two copies of the same request race (the
-    unique constraint decides). Outside channels never put an order on account terms.
+    unique constraint decides). With the API's `request_body`, the body's hash is kept with the
+    order and a replay with another body raises IntakeReplayDiffers. Outside channels never put
+    an order on account terms.
     """
     if intake.payment_method == PaymentMethod.TERMS:
         raise ValidationError({"payment_method": ["Account terms are set by staff, not by an outside channel."]})
     same = (Q(api_client=api_client) if api_client is not None else Q(channel=channel, api_client__isnull=True))
     existing = Order.objects.filter(same, external_reference=intake.external_reference).first()
     if existing is not None:
+        _intake_replay_check(api_client=api_client, external_reference=intake.external_reference,
+                             request_body=request_body)
         return existing, False
     try:
         with transaction.atomic():
@@ -834,12 +848,24 @@ def order_intake(*, actor, channel: str, intake: "IntakeOrder", api_client: ApiC
                 shipping_total=intake.shipping_total, customer_note=intake.customer_note,
                 external_reference=intake.external_reference, api_client=api_client, submit=True,
             )
+            if api_client is not None and request_body is not None:
+                IntakeRequest.objects.create(api_client=api_client, external_reference=intake.external_reference,
+                                             body_hash=body_hash(request_body), body=request_body, order=order)
     except IntegrityError:
         existing = Order.objects.filter(same, external_reference=intake.external_reference).first()
         if existing is None:
             raise
+        _intake_replay_check(api_client=api_client, external_reference=intake.external_reference,
+                             request_body=request_body)
         return existing, False
     return order, True
+
+
+def intake_answer_record(*, actor, order: Order, api_client: ApiClient, status: int, answer: dict) -> None:
+    """Keep the answer the intake API gave when it created `order`, for replays of the same request."""
+    with transaction.atomic():
+        IntakeRequest.objects.filter(api_client=api_client, order=order, answer__isnull=True).update(
+            answer_status=status, answer=answer)
 
 
 def orders_import(*, actor, channel: str, intakes: list["IntakeOrder"]) -> tuple[list[Order], list[Order]]:

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from orders.selectors import orders_customers_may_see
 from payments.enums import PAY_BEFORE_RELEASE_METHODS, InvoiceStatus, OrderPaymentStatus, PaymentStatus
 from payments.models import Invoice, Payment, PaymentTransaction, TaxRate
 
@@ -88,7 +89,8 @@ def invoice_for_customer(*, tracking_token: str, number: str) -> Invoice | None:
     if not tracking_token:
         return None
     return (Invoice.objects.select_related("order").exclude(status=InvoiceStatus.VOID)
-            .filter(number=number, order__tracking_token=tracking_token).first())
+            .filter(number=number, order__in=orders_customers_may_see().filter(tracking_token=tracking_token))
+            .first())
 
 
 def invoices_for_customer(order) -> list[Invoice]:

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from oms.decorators import staff_required
+from oms.customer_pages import customer_page
 from oms.exceptions import DomainError
 from oms.webhooks import signed_webhook
 from oms.exports import CHUNK, export_response, path_columns
@@ -205,6 +206,7 @@ def invoice_pdf_view(request, number: str):
     return _pdf_response(get_object_or_404(Invoice, number=number))
 
 
+@customer_page
 def invoice_pdf_for_customer(request, token: str, number: str):
     """The customer's copy, reached from the order tracking page (the token is the secret)."""
     invoice = selectors.invoice_for_customer(tracking_token=token, number=number)

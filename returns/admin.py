@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from oms.admin import IgnoreUnreadableInitialMixin
 from returns.models import NonReturnableProduct, ReturnLine, ReturnRequest
 
 
@@ -40,7 +41,7 @@ class ReturnRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(NonReturnableProduct)
-class NonReturnableProductAdmin(admin.ModelAdmin):
+class NonReturnableProductAdmin(IgnoreUnreadableInitialMixin, admin.ModelAdmin):
     list_display = ("product", "reason")
     search_fields = ("product__sku", "product__name")
     autocomplete_fields = ("product",)

@@ -107,4 +107,4 @@ class ReturnFilterForm(forms.Form):
     q = forms.CharField(required=False, label="RMA, order or customer")
     status = forms.ChoiceField(required=False, choices=[("", "Any status"), ("open", "Open"), *ReturnStatus.choices])
     reason = forms.ChoiceField(required=False, choices=[("", "Any reason"), *ReturnReason.choices])
-    older_than_days = forms.IntegerField(required=False, min_value=1, label="Older than (days)")
+    older_than_days = forms.IntegerField(required=False, min_value=1, max_value=36500, label="Older than (days)")

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from orders.enums import OrderEventType
 from orders.models import OrderEvent
+from orders.selectors import orders_customers_may_see
 from returns.enums import OPEN_STATUSES, OrderReturnStatus
 from returns.models import ReturnLine, ReturnRequest
 from returns.policy import returnable_quantities
@@ -42,7 +43,8 @@ def return_for_customer(*, tracking_token: str, number: str) -> ReturnRequest | 
     if not tracking_token:
         return None
     return (ReturnRequest.objects.select_related("order", "order__customer").prefetch_related(_LINES)
-            .filter(number=number, order__tracking_token=tracking_token).first())
+            .filter(number=number, order__in=orders_customers_may_see().filter(tracking_token=tracking_token))
+            .first())
 
 
 def return_events(rma: ReturnRequest, *, customer_only: bool = False) -> QuerySet[OrderEvent]:

@@ -11,10 +11,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from oms.decorators import staff_required
+from oms.customer_pages import customer_page
 from oms.exceptions import DomainError
 from oms.fsm import offered_transitions
 from oms.exports import CHUNK, export_response, path_columns
 from orders.models import Order
+from orders.selectors import order_for_customer
 from returns import forms, selectors, services
 from returns.documents import return_label_pdf
 from returns.enums import ReturnSource, ReturnStatus
@@ -236,12 +238,13 @@ def _label_response(rma: ReturnRequest) -> HttpResponse:
 
 
 def _order_for_customer(token: str) -> Order:
-    order = Order.objects.select_related("customer").filter(tracking_token=token).first()
+    order = order_for_customer(token)
     if order is None:
         raise Http404("No such order")
     return order
 
 
+@customer_page
 def customer_return_create(request, token: str):
     order = _order_for_customer(token)
     returnable = selectors.returnable_lines(order)
@@ -261,6 +264,7 @@ def customer_return_create(request, token: str):
         "window_days": window_days(), "window_ends": window_ends_at(order)})
 
 
+@customer_page
 def customer_return_detail(request, token: str, number: str):
     rma = selectors.return_for_customer(tracking_token=token, number=number)
     if rma is None:
@@ -270,6 +274,7 @@ def customer_return_detail(request, token: str, number: str):
         "events": selectors.return_events(rma, customer_only=True)})
 
 
+@customer_page
 def customer_return_label(request, token: str, number: str):
     rma = selectors.return_for_customer(tracking_token=token, number=number)
     if rma is None:
@@ -278,6 +283,7 @@ def customer_return_label(request, token: str, number: str):
 
 
 @require_POST
+@customer_page
 def customer_return_cancel(request, token: str, number: str):
     """The customer withdraws a return they no longer want to send (before the items are on their way)."""
     rma = selectors.return_for_customer(tracking_token=token, number=number)
