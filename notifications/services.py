@@ -21,6 +21,7 @@ from notifications.enums import UNFINISHED_STATUSES, NotificationChannel, Notifi
 from notifications.models import UNIQUE_FIELDS, Notification
 from notifications.registry import kind_get
 from notifications.signals import notification_sent
+from oms.actors import user_or_none
 from oms.tasks import dispatch_task, enqueue_on_commit
 
 logger = logging.getLogger(__name__)
@@ -32,10 +33,6 @@ SENDING_LEASE = timedelta(minutes=10)  # a row "sending" longer than this was le
 def retry_delay(attempts: int) -> timedelta:
     """Backoff after the `attempts`-th failure: 1, 2, 4, ... minutes, at most an hour."""
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
-
-
-def _user_or_none(actor):
-    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
 
 
 def notification_request(*, kind: str, recipient: str, about: Model, order=None, reference: str = "",
@@ -58,7 +55,7 @@ def notification_request(*, kind: str, recipient: str, about: Model, order=None,
     notification = Notification(
         channel=channel, recipient=recipient[:254], kind=kind, about_type=about._meta.label_lower,
         about_id=str(about.pk), reference=reference[:100], order=order, data=data or {},
-        created_by=_user_or_none(actor),
+        created_by=user_or_none(actor),
         next_attempt_at=timezone.now() + timedelta(seconds=settings.OMS_NOTIFICATION_GRACE_SECONDS))
     # "Update" the kind to itself on conflict: nothing changes, and the existing row's id comes back.
     Notification.objects.bulk_create([notification], update_conflicts=True, update_fields=["kind"],
@@ -87,7 +84,7 @@ def notification_resend(*, actor, notification: Notification) -> Notification:
             about_type=notification.about_type, about_id=notification.about_id,
             reference=f"{base}#resend{count + 1}",
             defaults={"order_id": notification.order_id, "data": notification.data,
-                      "created_by": _user_or_none(actor)})
+                      "created_by": user_or_none(actor)})
         if again.status != NotificationStatus.SENT:
             enqueue_on_commit(notification_send_task, notification_id=again.pk)
     return again
