@@ -10,6 +10,7 @@ urlpatterns = [
     path("orders/new/", views.order_create, name="order_create"),
     path("orders/import/", views.order_import, name="order_import"),
     path("orders/bulk/", views.order_bulk, name="order_bulk"),
+    path("orders/jump/", views.order_jump, name="order_jump"),
     path("orders/export.<str:fmt>", views.order_export, name="order_export"),
     path("orders/bulk/<int:pk>/", views.bulk_job, name="bulk_job"),
     path("orders/<str:number>/", views.order_detail, name="order_detail"),

@@ -1,5 +1,6 @@
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from django import forms
 from django.contrib import messages
@@ -91,6 +92,16 @@ def _bulk_selection(request: HttpRequest) -> list[int]:
         return list(matching.order_by().values_list("pk", flat=True)[:bulk.MAX_BULK_ORDERS + 1])
     numbers = [n for n in request.POST.getlist("orders") if n and "\x00" not in n][:bulk.MAX_BULK_ORDERS + 1]
     return list(Order.objects.filter(number__in=numbers).values_list("pk", flat=True))
+
+
+@staff_required("orders.view_order")
+def order_jump(request: HttpRequest) -> HttpResponse:
+    """The navigation bar's "go to order": the order with that number, else the list searched for it."""
+    number = " ".join(request.GET.get("number", "").split())[:40]
+    order = Order.objects.filter(number__iexact=number).only("number").first() if number else None
+    if order is not None:
+        return redirect(order)
+    return redirect(f"{reverse('orders:order_list')}?q={quote(number)}" if number else reverse("orders:order_list"))
 
 
 @require_POST

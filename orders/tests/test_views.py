@@ -436,3 +436,17 @@ def test_a_nul_in_a_search_gets_the_bad_request_page_not_an_error(login, sales_u
 def test_a_customer_id_that_is_not_a_number_is_a_form_error(login, sales_user):
     response = login(sales_user).post(reverse("orders:order_create"), entry_post(customer="abc"))
     assert response.status_code == 400 and Order.objects.count() == 0
+
+
+def test_go_to_order_opens_the_order_or_searches_for_what_was_typed(login, sales_user):
+    order = make_order()
+    client = login(sales_user)
+
+    exact = client.get(reverse("orders:order_jump"), {"number": f"  {order.number.lower()} "})
+    partial = client.get(reverse("orders:order_jump"), {"number": "SO-99 x"})
+    empty = client.get(reverse("orders:order_jump"), {"number": ""})
+
+    assert exact.status_code == 302 and exact["Location"] == order.get_absolute_url()
+    assert partial["Location"] == reverse("orders:order_list") + "?q=SO-99%20x"
+    assert empty["Location"] == reverse("orders:order_list")
+    assert 'id="jump-order"' in client.get(reverse("orders:dashboard")).content.decode()

@@ -26,3 +26,15 @@ document.addEventListener("change", function (event) {
   if (!selector) return;
   document.querySelectorAll(selector).forEach(function (box) { box.checked = event.target.checked; });
 });
+
+// "/" puts the cursor in the page's search box (or the navigation bar's "go to order"), as in most back-offices.
+document.addEventListener("keydown", function (event) {
+  if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+  const typing = event.target.closest && event.target.closest("input, textarea, select, [contenteditable]");
+  if (typing) return;
+  const box = document.querySelector("main input[type=search], #id_q") || document.getElementById("jump-order");
+  if (!box) return;
+  event.preventDefault();
+  box.focus();
+  box.select();
+});
