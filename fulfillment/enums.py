@@ -46,6 +46,7 @@ class NotificationKind(models.TextChoices):
     ORDER_DELIVERED = "order_delivered", "Order delivered"
     ORDER_CANCELLED = "order_cancelled", "Order cancelled"
     REFUND_ISSUED = "refund_issued", "Refund issued"
+    ORDER_CHANGED = "order_changed", "Order changed"
 
 
 class NotificationStatus(models.TextChoices):

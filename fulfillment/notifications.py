@@ -14,6 +14,7 @@ SUBJECTS = {
     NotificationKind.ORDER_DELIVERED: "Your order {number} was delivered",
     NotificationKind.ORDER_CANCELLED: "Your order {number} was cancelled",
     NotificationKind.REFUND_ISSUED: "A refund for your order {number}",
+    NotificationKind.ORDER_CHANGED: "Your order {number} was changed",
 }
 
 
@@ -33,6 +34,8 @@ def render_notification(notification: Notification):
         context["shipment_lines"] = list(shipment.lines.select_related("order_line")) if shipment else []
     if notification.kind == NotificationKind.REFUND_ISSUED:
         context["refund_amount"] = _refund_amount(reference)
+    if notification.kind == NotificationKind.ORDER_CHANGED:
+        context["version"] = _order_version(order, reference)
     subject = SUBJECTS[notification.kind].format(number=order.number)
     return mail_message(template=f"fulfillment/email/{notification.kind}", context=context,
                         to=[notification.recipient or order.customer.email], subject=subject)
@@ -44,3 +47,8 @@ def _refund_amount(reference: str):
     _, _, pk = reference.partition("refund-")
     row = PaymentTransaction.objects.filter(pk=int(pk)).first() if pk.isdigit() else None
     return row.amount if row else None
+
+
+def _order_version(order, reference: str):
+    _, _, number = reference.partition("version-")
+    return order.versions.filter(number=int(number)).first() if number.isdigit() else None
