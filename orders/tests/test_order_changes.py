@@ -295,3 +295,35 @@ def test_a_shipped_order_can_no_longer_change(sales_user, warehouse_user):
 
     with pytest.raises(TransitionRefused, match="shipped; it can no longer be changed"):
         services.order_edit(actor=sales_user, order=order, change=OrderChange(priority=Priority.RUSH))
+
+
+@pytest.mark.postgres
+def test_an_edit_racing_the_shipment_of_the_same_order_has_exactly_one_winner(sales_user, warehouse_user):
+    from tests.test_concurrency import run_together
+
+    order = confirmed_card_order(quantities=[3])
+    services.order_release_to_fulfillment(actor=warehouse_user, order=order)
+    line = order.lines.get()
+
+    def work(i):
+        fresh = Order.objects.get(pk=order.pk)
+        if i == 0:
+            return services.order_edit(actor=sales_user, order=fresh,
+                                       change=OrderChange(lines=(LineChange(line_id=line.pk, quantity=2),)))
+        return services.order_ship(actor=warehouse_user, order=fresh, quantities={line.pk: 3})
+
+    results = run_together(2, work)
+
+    refused = [r for r in results if isinstance(r, DomainError)]
+    assert len(refused) == 1 and len([r for r in results if isinstance(r, Order)]) == 1, results
+    order.refresh_from_db()
+    line.refresh_from_db()
+    if isinstance(results[0], Order):  # the edit won: the warehouse's 3 no longer fit the line
+        assert "can ship 1 to 2, not 3" in refused[0].message
+        assert order.status == OrderStatus.IN_FULFILLMENT and line.quantity == 2 and line.quantity_shipped == 0
+        assert_stock_and_money_consistent(order)
+    else:  # the shipment won: the order is no longer changeable
+        assert "shipped; it can no longer be changed" in refused[0].message
+        assert order.status == OrderStatus.SHIPPED and line.quantity == line.quantity_shipped == 3
+        assert not order.versions.exists()
+    assert ledger_drift() == []
