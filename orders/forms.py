@@ -187,6 +187,19 @@ class OrderChangeForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 
+class BillingAddressForm(AddressForm):
+    """A placed order's billing address: only the shipping address is checked before shipping,
+    so an incomplete billing copy does not block correcting the shipping address."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+
+    def clean_country(self):
+        return super().clean_country() if self.cleaned_data.get("country", "").strip() else ""
+
+
 class ChangeLineForm(forms.Form):
     """An existing line of a placed order; quantity 0 removes it. Prices only with the price permission."""
 

@@ -451,7 +451,7 @@ class _ChangeForms:
             "priority": order.priority, "shipping_total": order.shipping_total,
             "version": order.versions.count()})
         self.shipping = order_forms.AddressForm(data, prefix="ship", initial=order.shipping_address.as_dict())
-        self.billing = order_forms.AddressForm(data, prefix="bill", initial=order.billing_address.as_dict())
+        self.billing = order_forms.BillingAddressForm(data, prefix="bill", initial=order.billing_address.as_dict())
         self.existing = order_forms.ChangeLineFormSet(data, prefix="line", form_kwargs={"may_price": may_price},
                                                       initial=[{"line_id": l.pk, "quantity": l.quantity,
                                                                 "unit_price": l.unit_price,
