@@ -1076,6 +1076,9 @@ def _authorize_extra(*, actor, order: Order, amount: Decimal, version: int, tota
     message = (f"An extra {amount} {order.currency} for a change of the order was not authorized: {cause} "
                "The order was not changed.")
     _hold_declined_change(actor=actor, order=order, message=message)
+    if not row.is_final:
+        # Unanswered: if the gateway later says yes, the settlement gives the surplus back.
+        _settle_payment_after_change(order)
     raise DomainError(message, code="payment_declined")
 
 
@@ -1141,10 +1144,10 @@ def _record_version(*, actor, order: Order, plan: ChangePlan, reason: str, kind=
         order=order, number=number, kind=kind or OrderChangeKind.EDIT, reason=reason.strip()[:255],
         changes=plan.changes, total_before=plan.total_before, total_after=plan.total_after,
         actor=_user_or_none(actor))
-    summary = "; ".join(f"{c['label']}: {c['before'] or '–'} → {c['after'] or '–'}" for c in plan.changes)
+    # The timeline shows the changes as a table from `data`; the message says who and why.
     order_event_record(order=order, type=OrderEventType.CHANGED, actor=actor,
                        message=f"Version {number} ({version.get_kind_display().lower()})"
-                               + (f": {reason.strip()}" if reason.strip() else "") + f". {summary}",
+                               + (f": {reason.strip()}." if reason.strip() else "."),
                        data={"version": number, "changes": plan.changes}, customer_visible=True)
     return version
 
