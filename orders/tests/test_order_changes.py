@@ -327,3 +327,38 @@ def test_an_edit_racing_the_shipment_of_the_same_order_has_exactly_one_winner(sa
         assert order.status == OrderStatus.SHIPPED and line.quantity == line.quantity_shipped == 3
         assert not order.versions.exists()
     assert ledger_drift() == []
+
+
+def test_cancelling_the_line_a_backorder_waits_for_confirms_the_order(sales_user):
+    chair, missing = ProductFactory(stock=10), ProductFactory(stock=0)
+    order = make_order(products=[chair, missing], quantities=[1, 1])
+    payment_details_set(actor=None, order=order, card_number=CARD)
+    services.order_submit(actor=None, order=order)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.BACKORDERED
+
+    services.order_line_cancel(actor=sales_user, order=order, line_id=order.lines.get(product=missing).pk,
+                               reason="Discontinued by the maker")
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CONFIRMED
+    assert_stock_and_money_consistent(order)
+
+
+def test_a_backorder_that_grows_keeps_what_it_has_and_waits_for_the_rest(sales_user):
+    chair = ProductFactory(stock=3)
+    order = make_order(products=[chair, ProductFactory(stock=0)], quantities=[1, 1])
+    payment_details_set(actor=None, order=order, card_number=CARD)
+    services.order_submit(actor=None, order=order)
+    order.refresh_from_db()
+    chair_line = order.lines.get(product=chair)
+
+    services.order_edit(actor=sales_user, order=order, change=OrderChange(lines=(
+        LineChange(line_id=chair_line.pk, quantity=5),)))
+
+    order.refresh_from_db()
+    chair_line.refresh_from_db()
+    assert order.status == OrderStatus.BACKORDERED
+    assert chair_line.quantity == 5 and chair_line.quantity_allocated == 3 == open_allocated(chair_line)
+    assert StockLevel.objects.get(product=chair).allocated == 3
+    assert ledger_drift() == []
