@@ -366,32 +366,57 @@ def allocations_release_for_order(*, actor, order, reason: str = "") -> int:
 
     Call with the order row locked. Released stock may serve waiting backorders.
     """
+    with transaction.atomic():
+        return _release(actor=actor, order=order, taken=[(a, a.quantity_open) for a in _open_allocations(order)],
+                        reason=reason)
+
+
+def allocations_release_lines(*, actor, order, quantities: dict[int, int], reason: str = "") -> int:
+    """Give back `quantities` (order line id -> units) of the lines' open allocations, newest
+    first (the order shrank or a line was cancelled); returns the units released.
+
+    Call with the order row locked. Refuses (changing nothing) to release more than is allocated.
+    """
+    with transaction.atomic():
+        by_line: dict[int, list[Allocation]] = defaultdict(list)
+        for allocation in _open_allocations(order, line_ids=quantities):
+            by_line[allocation.order_line_id].append(allocation)
+        taken: list[tuple[Allocation, int]] = []
+        for line_id, quantity in quantities.items():
+            remaining = quantity
+            for allocation in reversed(by_line.get(line_id, [])):
+                take = min(allocation.quantity_open, remaining)
+                if take:
+                    taken.append((allocation, take))
+                    remaining -= take
+            if remaining:
+                raise StockConflict(f"Line {line_id} has fewer units allocated than the {quantity} to release.")
+        return _release(actor=actor, order=order, taken=taken, reason=reason)
+
+
+def _release(*, actor, order, taken: list[tuple[Allocation, int]], reason: str) -> int:
     from orders.models import OrderLine
 
-    with transaction.atomic():
-        allocations = _open_allocations(order)
-        if not allocations:
-            return 0
-        per_level: dict[int, int] = defaultdict(int)
-        per_line: dict[int, int] = defaultdict(int)
-        for allocation in allocations:
-            per_level[allocation.stock_level_id] += allocation.quantity_open
-            per_line[allocation.order_line_id] += allocation.quantity_open
-        levels = lock_stock_levels(pks=per_level)
-        updated = update_per_row(StockLevel, per_level, {"allocated": "allocated - {n}"},
-                                  guard="allocated >= {n}")
-        if updated != len(per_level):
-            raise StockConflict("Allocated stock does not match the order's allocations; nothing was released.")
-        Allocation.objects.filter(pk__in=[a.pk for a in allocations]).update(
-            quantity_released=F("quantity") - F("quantity_consumed"), updated_at=timezone.now())
-        by_pk = {level.pk: level for level in levels}
-        StockMovement.objects.bulk_create([
-            _movement(by_pk[a.stock_level_id], MovementKind.RELEASE, actor=actor, allocated=-a.quantity_open,
-                      order=order, reference=order.number, reason=reason)
-            for a in allocations
-        ])
-        update_per_row(OrderLine, per_line, {"quantity_allocated": "quantity_allocated - {n}"})
-        _announce_replenished({level.product_id for level in levels})
+    if not taken:
+        return 0
+    per_level: dict[int, int] = defaultdict(int)
+    per_line: dict[int, int] = defaultdict(int)
+    for allocation, quantity in taken:
+        per_level[allocation.stock_level_id] += quantity
+        per_line[allocation.order_line_id] += quantity
+    levels = lock_stock_levels(pks=per_level)
+    updated = update_per_row(StockLevel, per_level, {"allocated": "allocated - {n}"}, guard="allocated >= {n}")
+    if updated != len(per_level):
+        raise StockConflict("Allocated stock does not match the order's allocations; nothing was released.")
+    update_per_row(Allocation, {a.pk: n for a, n in taken}, {"quantity_released": "quantity_released + {n}"})
+    by_pk = {level.pk: level for level in levels}
+    StockMovement.objects.bulk_create([
+        _movement(by_pk[a.stock_level_id], MovementKind.RELEASE, actor=actor, allocated=-quantity,
+                  order=order, reference=order.number, reason=reason)
+        for a, quantity in taken
+    ])
+    update_per_row(OrderLine, per_line, {"quantity_allocated": "quantity_allocated - {n}"})
+    _announce_replenished({level.product_id for level in levels})
     return sum(per_level.values())
 
 

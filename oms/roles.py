@@ -63,6 +63,8 @@ ROLE_PERMISSIONS[MANAGER] = sorted({*ROLE_PERMISSIONS[MANAGER], *[
     f"fulfillment.{action}_{model}" for model in ("carrier", "servicelevel", "shippingrate")
     for action in ("add", "change", "delete")]})
 
+# Prices and discounts of an order already placed are a manager's call.
+ROLE_PERMISSIONS[MANAGER] = sorted({*ROLE_PERMISSIONS[MANAGER], "orders.change_order_price"})
 
 # returns: sales open phone returns, approve and cancel them; the warehouse receives and
 # inspects; finance refunds or exchanges and closes; a manager does all that and overrides the policy.

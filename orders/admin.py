@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from inventory.admin import ReadOnlyAdmin
+
 from orders.models import (
     ADDRESS_FIELDS,
     Address,
@@ -12,6 +14,7 @@ from orders.models import (
     OrderEvent,
     OrderHold,
     OrderLine,
+    OrderVersion,
     Tag,
 )
 
@@ -70,6 +73,17 @@ class OrderEventInline(admin.TabularInline):
         return False
 
 
+class OrderVersionInline(admin.TabularInline):
+    model = OrderVersion
+    extra = 0
+    fields = ("number", "kind", "created_at", "actor", "reason", "total_before", "total_after", "changes")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     """Status, totals and stage timestamps are read-only: they change only through the services."""
@@ -88,7 +102,7 @@ class OrderAdmin(admin.ModelAdmin):
                        "delivered_at", "completed_at", "cancelled_at", "ship_by", "deliver_by", "tracking_token",
                        "created_at", "updated_at", "created_by", "tags",
                        *[f"{prefix}_{field}" for prefix in ("ship", "bill") for field in ADDRESS_FIELDS])
-    inlines = [OrderLineInline, OrderHoldInline, OrderEventInline]
+    inlines = [OrderLineInline, OrderHoldInline, OrderVersionInline, OrderEventInline]
     show_full_result_count = False  # no COUNT(*) over every order on each change-list page
 
     def has_add_permission(self, request):
@@ -195,3 +209,11 @@ class IntakeRequestAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+@admin.register(OrderVersion)
+class OrderVersionAdmin(ReadOnlyAdmin):
+    """Each change of a placed order, as it was made: written by the services, never edited."""
+
+    list_display = ("order", "number", "kind", "created_at", "actor", "total_before", "total_after", "reason")
+    list_filter = ("kind",)
+    search_fields = ("order__number", "reason")
+    list_select_related = ("order", "actor")

@@ -64,9 +64,25 @@ class HoldReason(models.TextChoices):
     MANUAL = "manual", "Manual hold"
 
 
+# A placed order may still be changed (edited, lines cancelled) until its packing starts.
+CHANGEABLE_STATUSES = (
+    OrderStatus.PLACED,
+    OrderStatus.ON_HOLD,
+    OrderStatus.CONFIRMED,
+    OrderStatus.BACKORDERED,
+    OrderStatus.IN_FULFILLMENT,
+)
+
+
+class OrderChangeKind(models.TextChoices):
+    EDIT = "edit", "Edited"
+    LINE_CANCEL = "line_cancel", "Line cancelled"
+
+
 class OrderEventType(models.TextChoices):
     CREATED = "created", "Created"
     UPDATED = "updated", "Updated"
+    CHANGED = "changed", "Changed after placement"
     STATUS_CHANGED = "status_changed", "Status changed"
     HOLD_PLACED = "hold_placed", "Put on hold"
     HOLD_RELEASED = "hold_released", "Hold released"

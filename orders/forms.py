@@ -171,3 +171,64 @@ class OrderImportForm(forms.Form):
             return upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:
             raise forms.ValidationError("The file is not UTF-8 text.") from None
+
+
+# -- changes after placement --------------------------------------------------------------
+
+
+class OrderChangeForm(forms.Form):
+    """The order-level part of an edit of a placed order; `version` is the one the form was opened on."""
+
+    priority = forms.ChoiceField(choices=Priority.choices)
+    shipping_total = forms.DecimalField(label="Shipping", max_digits=12, decimal_places=2,
+                                        validators=[MinValueValidator(Decimal("0"))])
+    reason = forms.CharField(label="Why (kept with the version, told to the customer)", max_length=255,
+                             required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+class BillingAddressForm(AddressForm):
+    """A placed order's billing address: only the shipping address is checked before shipping,
+    so an incomplete billing copy does not block correcting the shipping address."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+
+    def clean_country(self):
+        return super().clean_country() if self.cleaned_data.get("country", "").strip() else ""
+
+
+class ChangeLineForm(forms.Form):
+    """An existing line of a placed order; quantity 0 removes it. Prices only with the price permission."""
+
+    line_id = forms.IntegerField(widget=forms.HiddenInput)
+    quantity = forms.IntegerField(min_value=0, max_value=100000)
+    unit_price = forms.DecimalField(label="Unit price", max_digits=12, decimal_places=2,
+                                    validators=[MinValueValidator(Decimal("0"))])
+    discount = forms.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))])
+
+    def __init__(self, *args, may_price: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not may_price:
+            del self.fields["unit_price"], self.fields["discount"]
+
+
+class NewLineForm(OrderLineForm):
+    """A line added to a placed order (an empty row adds nothing)."""
+
+    def __init__(self, *args, may_price: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["quantity"].required = False
+        self.fields["quantity"].initial = None  # an untouched empty row is no line
+        if not may_price:
+            del self.fields["unit_price"], self.fields["discount"]
+
+
+ChangeLineFormSet = forms.formset_factory(ChangeLineForm, extra=0, max_num=200)
+NewLineFormSet = forms.formset_factory(NewLineForm, extra=2, max_num=50, validate_max=True)
+
+
+class LineCancelForm(forms.Form):
+    reason = forms.CharField(label="Reason", max_length=255)

@@ -18,6 +18,7 @@ from orders.enums import (
     PRIORITY_RANK,
     Channel,
     HoldReason,
+    OrderChangeKind,
     OrderEventType,
     OrderStatus,
     Priority,
@@ -223,6 +224,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
             ("cancel_order", "Can cancel an order"),
             ("fulfill_order", "Can release, ship and deliver orders"),
             ("complete_order", "Can complete an order"),
+            ("change_order_price", "Can change prices and discounts of a placed order"),
         ]
 
     def __str__(self) -> str:
@@ -393,6 +395,32 @@ class OrderEvent(models.Model):
     @property
     def actor_label(self) -> str:
         return self.actor.get_username() if self.actor_id else "system"
+
+
+class OrderVersion(models.Model):
+    """One change to a placed order (an edit or a cancelled line): what changed, before and after.
+
+    Immutable; `changes` is a list of {"field", "label", "before", "after"} entries, one per
+    changed field of the order or of a line, as the timeline and the admin show them.
+    """
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    kind = models.CharField(max_length=20, choices=OrderChangeKind.choices)
+    reason = models.CharField(max_length=255, blank=True)
+    changes = models.JSONField(default=list)
+    total_before = models.DecimalField(max_digits=14, decimal_places=2)
+    total_after = models.DecimalField(max_digits=14, decimal_places=2)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["order", "number"]
+        constraints = [models.UniqueConstraint(fields=["order", "number"], name="orderversion_unique_number")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} v{self.number} ({self.get_kind_display()})"
 
 
 class OrderHoldQuerySet(models.QuerySet):

@@ -12,6 +12,7 @@ ORDER_CONFIRMED = "order_confirmed"
 ORDER_BACKORDERED = "order_backordered"
 ORDER_DELIVERED = "order_delivered"
 ORDER_CANCELLED = "order_cancelled"
+ORDER_CHANGED = "order_changed"  # staff changed the order after placement: one message per version
 
 # The status that tells the customer something, and the message it gets. "Shipped" is told per
 # shipment by fulfillment (with its tracking number); completion tells nothing new.
@@ -44,11 +45,21 @@ def _context(notification) -> dict:
     return {**order_message_context(order), "kind": notification.kind}
 
 
+def _changed_context(notification) -> dict:
+    context = _context(notification)
+    _, _, number = notification.reference.split("#", 1)[0].partition("version-")
+    context["version"] = (Order(pk=notification.order_id).versions.filter(number=int(number)).first()
+                          if number.isdigit() else None)
+    return context
+
+
 def register_order_messages() -> None:
     from notifications.registry import register
 
     for kind, (label, subject) in SUBJECTS.items():
         register(kind, label=label, subject=subject, context=_context)
+    register(ORDER_CHANGED, label="Order changed", subject="Your order {{ order.number }} was changed",
+             context=_changed_context)
 
 
 def record_message_sent(sender, *, notification, **kwargs) -> None:

@@ -7,6 +7,7 @@ transitions on `Order`, are saved, and are written to the timeline as `OrderEven
 Side effects (verification of a submitted order, e-mails) are scheduled on commit.
 """
 
+import copy
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from datetime import timedelta
@@ -19,19 +20,47 @@ from django.db.models import Case, F, IntegerField, Prefetch, Q, Value, When, pr
 from django.utils import timezone
 
 from inventory.models import Product
-from inventory.services import allocation_allocate_order, allocations_consume, allocations_release_for_order
+from inventory.services import (
+    allocation_allocate_order,
+    allocations_consume,
+    allocations_release_for_order,
+    allocations_release_lines,
+)
 from oms.actors import user_or_none
 from oms.exceptions import DomainError, NotPermitted, TransitionRefused
 from oms.fsm import transition_refusal
 from oms.money import ZERO, minor_units
 from oms.sequences import sequence_next
 from oms.tasks import enqueue_on_commit
-from orders.enums import PRIORITY_RANK, Channel, HoldReason, OrderEventType, OrderStatus, Priority
+from orders.enums import (
+    CHANGEABLE_STATUSES,
+    HOLDABLE_STATUSES,
+    PRIORITY_RANK,
+    Channel,
+    HoldReason,
+    OrderChangeKind,
+    OrderEventType,
+    OrderStatus,
+    Priority,
+)
 from orders.locks import lock_order, lock_order_lines
 from orders.enums import TagColour
 from orders.idempotency import IntakeReplayDiffers, body_hash, differing_fields
-from orders.models import Address, ApiClient, AddressSnapshot, Customer, IntakeRequest, Order, OrderEvent, OrderHold, OrderLine, Tag
-from orders.notifications import STATUS_NOTIFICATIONS
+from orders.models import (
+    ADDRESS_FIELDS,
+    Address,
+    AddressSnapshot,
+    ApiClient,
+    Customer,
+    IntakeRequest,
+    Order,
+    OrderEvent,
+    OrderHold,
+    OrderLine,
+    OrderVersion,
+    Tag,
+)
+from orders.notifications import ORDER_CHANGED, STATUS_NOTIFICATIONS
 from orders.pricing import line_amounts, order_totals, tax_rate_for
 from orders.verification import OVERRIDABLE_REASONS, PipelineRun, pipeline, run_pipeline
 from payments.enums import PaymentMethod
@@ -887,3 +916,451 @@ def api_client_create(*, actor, name: str, channel: str) -> tuple[ApiClient, str
         client = ApiClient.objects.create(name=name, channel=channel, key_hash=ApiClient.hash_key(key),
                                           key_prefix=key[:8])
     return client, key
+
+
+# -- changes after placement: edits and cancelled lines --------------------------------
+
+
+@dataclass(frozen=True)
+class LineChange:
+    """One line of an edit: an existing line (`line_id`) or a new one (`product`); quantity 0 removes it.
+    A price or discount of None keeps the line's own (a new line takes the product's price)."""
+
+    quantity: int
+    line_id: int | None = None
+    product: Product | None = None
+    unit_price: Decimal | None = None
+    discount: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class OrderChange:
+    """What an edit asks for; None leaves that part of the order as it is (lines not named stay)."""
+
+    shipping_address: AddressSnapshot | None = None
+    billing_address: AddressSnapshot | None = None
+    lines: tuple[LineChange, ...] = ()
+    priority: str | None = None
+    shipping_total: Decimal | None = None
+
+
+@dataclass
+class _PlannedLine:
+    line: OrderLine  # an unsaved row for a new line
+    new: bool = False
+    removed: bool = False
+    release: int = 0  # allocated units no longer needed
+
+
+@dataclass
+class ChangePlan:
+    """An edit worked out against the order as it is: the rows as they would become, and the diff."""
+
+    order: Order
+    lines: list[_PlannedLine]
+    changes: list[dict]
+    total_before: Decimal
+
+    @property
+    def total_after(self) -> Decimal:
+        return self.order.total
+
+    @property
+    def kept_lines(self) -> list[OrderLine]:
+        return [p.line for p in self.lines if not p.removed]
+
+
+def _money_text(value) -> str:
+    return "" if value is None else str(value)
+
+
+def _address_text(address: AddressSnapshot) -> str:
+    return ", ".join(address.lines())
+
+
+def _line_label(line: OrderLine) -> str:
+    return f"{line.sku} {line.name}".strip()
+
+
+def _plan_change(order: Order, lines: list[OrderLine], change: OrderChange) -> ChangePlan:
+    """Apply `change` in memory to a copy of the order and its lines, re-priced; nothing is saved."""
+    before, draft = order, copy.copy(order)
+    changes: list[dict] = []
+
+    def note(field: str, label: str, old, new) -> None:
+        if old != new:
+            changes.append({"field": field, "label": label, "before": old, "after": new})
+
+    if change.shipping_address is not None:
+        note("shipping_address", "Shipping address", _address_text(draft.shipping_address),
+             _address_text(change.shipping_address))
+        draft.set_shipping_address(change.shipping_address)
+    if change.billing_address is not None:
+        note("billing_address", "Billing address", _address_text(draft.billing_address),
+             _address_text(change.billing_address))
+        draft.set_billing_address(change.billing_address)
+    if change.priority is not None and change.priority != draft.priority:
+        note("priority", "Priority", Priority(draft.priority).label, Priority(change.priority).label)
+        draft.priority = change.priority
+    if change.shipping_total is not None:
+        note("shipping_total", "Shipping", _money_text(draft.shipping_total), _money_text(change.shipping_total))
+        draft.shipping_total = change.shipping_total
+
+    country_changed = draft.ship_country != before.ship_country
+    by_id = {line.pk: line for line in lines}
+    planned: dict = {line.pk: _PlannedLine(line=copy.copy(line)) for line in lines}
+    position = max((line.position for line in lines), default=0)
+    for item in change.lines:
+        if item.line_id is not None:
+            if item.line_id not in by_id:
+                raise DomainError(f"Line {item.line_id} is not part of order {order.number}.")
+            plan = planned[item.line_id]
+            line = plan.line
+            if item.quantity <= 0:
+                plan.removed, plan.release = True, line.quantity_allocated
+                changes.append({"field": f"line:{line.pk}", "label": _line_label(line),
+                                "before": f"{line.quantity} × {line.unit_price}", "after": "removed"})
+                continue
+        else:
+            if item.product is None or item.quantity <= 0:
+                continue
+            position += 1
+            line = OrderLine(order=draft, product=item.product, position=position, sku=item.product.sku,
+                             name=item.product.name, unit_price=item.product.unit_price, quantity=item.quantity,
+                             tax_rate=tax_rate_for(tax_class=item.product.tax_class, country=draft.ship_country))
+            plan = _PlannedLine(line=line, new=True)
+            planned[f"new-{position}"] = plan
+        old = (line.quantity, line.unit_price, line.discount_amount)
+        line.quantity = item.quantity
+        if item.unit_price is not None:
+            line.unit_price = item.unit_price
+        if item.discount is not None:
+            line.discount_amount = item.discount
+        plan.release = max(line.quantity_allocated - line.quantity, 0)
+        if plan.new:
+            changes.append({"field": f"line:new:{line.sku}", "label": _line_label(line), "before": "",
+                            "after": f"{line.quantity} × {line.unit_price}"
+                                     + (f" − {line.discount_amount}" if line.discount_amount else "")})
+        else:
+            for index, label in enumerate(("quantity", "unit price", "discount")):
+                note(f"line:{line.pk}:{label.replace(' ', '_')}", f"{_line_label(line)}: {label}",
+                     _money_text(old[index]), _money_text((line.quantity, line.unit_price,
+                                                           line.discount_amount)[index]))
+
+    kept = [p for p in planned.values() if not p.removed]
+    if not kept:
+        raise DomainError("An order needs at least one line; cancel the order instead.")
+    if country_changed:  # tax follows the destination
+        for plan in kept:
+            rate = tax_rate_for(tax_class=plan.line.product.tax_class, country=draft.ship_country)
+            if not plan.new:
+                note(f"line:{plan.line.pk}:tax_rate", f"{_line_label(plan.line)}: tax rate",
+                     str(plan.line.tax_rate), str(rate))
+            plan.line.tax_rate = rate
+    amounts = []
+    for index, plan in enumerate(kept, start=1):
+        line = plan.line
+        if line.unit_price < 0 or line.discount_amount < 0:
+            raise DomainError(f"{line.sku}: prices and discounts cannot be negative.")
+        if line.unit_price * line.quantity > MAX_ORDER_AMOUNT:
+            raise DomainError(f"{line.sku}: the amount is larger than an order can hold.")
+        try:
+            amount = line_amounts(unit_price=line.unit_price, quantity=line.quantity, discount=line.discount_amount,
+                                  tax_rate=line.tax_rate, currency=draft.currency)
+        except (ValueError, ArithmeticError) as exc:
+            raise DomainError(f"{line.sku}: {exc}") from exc
+        line.discount_amount, line.tax_amount, line.line_total = amount.discount, amount.tax, amount.total
+        amounts.append(amount)
+    totals = order_totals(lines=amounts, shipping=draft.shipping_total, currency=draft.currency)
+    for field, value in vars(totals).items():
+        setattr(draft, field, value)
+    if draft.total > MAX_ORDER_AMOUNT:
+        raise DomainError("The order total is larger than an order can hold.")
+    note("total", "Total", _money_text(before.total), _money_text(draft.total))
+    return ChangePlan(order=draft, lines=list(planned.values()), changes=changes, total_before=before.total)
+
+
+def _ensure_changeable(order: Order) -> None:
+    """Refuse, with the reason, an order that can no longer change: packed, shipped, or closed."""
+    from fulfillment.enums import ShipmentStatus  # fulfillment: a started shipment freezes the order
+    from fulfillment.models import Shipment
+
+    if order.status not in CHANGEABLE_STATUSES:
+        raise TransitionRefused(f"Order {order.number} is {order.get_status_display().lower()}; "
+                                "it can no longer be changed.")
+    if Shipment.objects.filter(order_id=order.pk).exclude(status=ShipmentStatus.CANCELLED).exists():
+        raise TransitionRefused(f"Packing of order {order.number} has started; it can no longer be changed. "
+                                "Cancel the shipment first, or return the goods after delivery.")
+
+
+def _ensure_price_permission(actor, change: OrderChange) -> None:
+    priced = any(item.unit_price is not None or item.discount is not None for item in change.lines)
+    if priced and actor is not None and not actor.has_perm("orders.change_order_price"):
+        raise NotPermitted("You are not allowed to change prices or discounts.")
+
+
+def _validate_change(change: OrderChange) -> None:
+    for item in change.lines:
+        if item.quantity is None or item.quantity < 0:
+            raise DomainError("A quantity cannot be negative.")
+        if item.product is not None and item.line_id is None and not item.product.is_active:
+            raise DomainError(f"{item.product.sku} is no longer sold.")
+    if change.priority is not None and change.priority not in Priority.values:
+        raise DomainError(f"Unknown priority {change.priority!r}.")
+    if change.shipping_total is not None and change.shipping_total < 0:
+        raise DomainError("Shipping cannot be negative.")
+    if change.shipping_address is not None and change.shipping_address.missing_fields():
+        raise DomainError(f"The shipping address is missing: {', '.join(change.shipping_address.missing_fields())}.")
+
+
+def order_change_preview(*, actor, order: Order, change: OrderChange) -> ChangePlan:
+    """What `order_edit` would change, worked out and checked, with nothing saved."""
+    _validate_change(change)
+    _ensure_price_permission(actor, change)
+    _ensure_changeable(order)
+    return _plan_change(order, list(order.lines.select_related("product")), change)
+
+
+def _extra_authorization(order: Order, new_total: Decimal) -> Decimal:
+    """How much more must be authorized on the card before the order may grow to `new_total`."""
+    from payments.enums import PaymentStatus
+    from payments.models import Payment
+
+    payment = Payment.objects.filter(order_id=order.pk).first()
+    if payment is None or payment.status != PaymentStatus.AUTHORIZED:
+        return ZERO  # not authorized yet: verification authorizes the new total
+    return max(new_total - payment.authorized_amount, ZERO)
+
+
+def _hold_declined_change(*, actor, order: Order, message: str) -> None:
+    """A declined extra authorization holds the order (as it stands, old lines allocated), if it may be held."""
+    with transaction.atomic():
+        locked = lock_order(order.pk)
+        if locked.status not in HOLDABLE_STATUSES:
+            return
+        change = _transition(locked, "hold", None)
+        locked.hold_reason = HoldReason.PAYMENT_DECLINED
+        _save_transition(locked, "hold_reason")
+        OrderHold.objects.create(order=locked, reason=HoldReason.PAYMENT_DECLINED, message=message,
+                                 check_name="order_change", created_by=user_or_none(actor))
+        _status_event(locked, actor, change, f"Put on hold ({HoldReason.PAYMENT_DECLINED.label}): {message}")
+
+
+def order_edit(*, actor, order: Order, change: OrderChange, reason: str = "",
+               expected_version: int | None = None) -> Order:
+    """Change a placed order that has not started packing: addresses, lines, prices, shipping, priority.
+
+    The order is locked, then its lines, then stock. The change is re-priced and the checks it
+    concerns run again (the address check for an address, credit for a terms order that grows);
+    only the difference in stock moves (released first, then allocated; a confirmed order must
+    be fully allocated again, or nothing changes). A card order that grows beyond its
+    authorization is authorized for the difference first, with no lock held; a decline
+    changes nothing and holds the order. What becomes surplus is given back after commit
+    (a partial void or a refund). `expected_version` is the version the form was opened on:
+    a change made meanwhile refuses this one. Each edit is a numbered `OrderVersion`.
+    """
+    _validate_change(change)
+    _ensure_price_permission(actor, change)
+    if actor is not None and not actor.has_perm("orders.change_order"):
+        raise NotPermitted("You are not allowed to change orders.")
+    with transaction.atomic():
+        locked = lock_order(order.pk)
+        _ensure_order_version(locked, expected_version)
+        _ensure_changeable(locked)
+        plan = _plan_locked(actor, locked, change)
+        if not [c for c in plan.changes if c["field"] != "total"]:
+            raise DomainError("Nothing to change: the order already reads like this.")
+        extra = _extra_authorization(locked, plan.total_after)
+        if not extra:
+            return _apply_change(actor=actor, order=locked, plan=plan, reason=reason)
+        _rehearse_change(actor=actor, order=locked, plan=plan, reason=reason)  # stock and credit, before money
+        seen = (locked.updated_at, _version_count(locked))
+    _authorize_extra(actor=actor, order=locked, amount=extra, version=seen[1] + 1, total=plan.total_after)
+    try:
+        with transaction.atomic():
+            locked = lock_order(order.pk)
+            if (locked.updated_at, _version_count(locked)) != seen:
+                raise TransitionRefused(f"Order {locked.number} changed while the payment was being authorized; "
+                                        "open it again and repeat the change.")
+            plan = _plan_locked(actor, locked, change)
+            return _apply_change(actor=actor, order=locked, plan=plan, reason=reason)
+    except DomainError:
+        # Nothing changed, so the extra authorization is surplus: the settlement gives it back.
+        _settle_payment_after_change(order)
+        raise
+
+
+class _Rehearsed(Exception):
+    pass
+
+
+def _rehearse_change(*, actor, order: Order, plan: ChangePlan, reason: str) -> None:
+    """Make the change in a savepoint and roll it back: a change that stock or credit would refuse
+    is refused before the card is charged more. (Callbacks registered inside are discarded too.)"""
+    try:
+        with transaction.atomic():
+            _apply_change(actor=actor, order=copy.copy(order), plan=plan, reason=reason)
+            raise _Rehearsed
+    except _Rehearsed:
+        pass
+    order.refresh_from_db()
+
+
+def _plan_locked(actor, order: Order, change: OrderChange) -> ChangePlan:
+    """Plan the change on the locked order, check credit if a terms order grows, then lock the lines
+    (in the project's lock order: order, customer, lines; the order lock already keeps them still)."""
+    plan = _plan_change(order, list(order.lines.select_related("product")), change)
+    new = plan.order
+    if new.payment_method == PaymentMethod.TERMS and new.total > order.total:
+        from orders.checks import check_customer_credit
+
+        result = check_customer_credit(new, actor=actor)
+        if result.reason:
+            raise DomainError(f"The change was not made: {result.message}", code="credit_limit")
+    lock_order_lines(order.pk)
+    return plan
+
+
+def _version_count(order: Order) -> int:
+    return order.versions.count()
+
+
+def _ensure_order_version(order: Order, expected_version: int | None) -> None:
+    if expected_version is not None and _version_count(order) != expected_version:
+        raise TransitionRefused(f"Order {order.number} was changed by someone else meanwhile; "
+                                "look at it again before changing it.")
+
+
+def _authorize_extra(*, actor, order: Order, amount: Decimal, version: int, total: Decimal) -> None:
+    from payments.models import Payment
+    from payments.services import payment_authorize_increase
+
+    payment = Payment.objects.get(order_id=order.pk)
+    row = payment_authorize_increase(actor=actor, payment=payment, amount=amount,
+                                     idempotency_key=f"payment-{payment.pk}:authorize-increase:v{version}:{total}")
+    if row.success:
+        return
+    cause = row.error_message or ("The payment gateway did not answer." if not row.is_final else "Declined.")
+    message = (f"An extra {amount} {order.currency} for a change of the order was not authorized: {cause} "
+               "The order was not changed.")
+    _hold_declined_change(actor=actor, order=order, message=message)
+    if not row.is_final:
+        # Unanswered: if the gateway later says yes, the settlement gives the surplus back.
+        _settle_payment_after_change(order)
+    raise DomainError(message, code="payment_declined")
+
+
+def _apply_change(*, actor, order: Order, plan: ChangePlan, reason: str) -> Order:
+    """Write a worked-out change on the locked order: stock difference, rows, version, timeline, settlement."""
+    new = plan.order
+    release = {p.line.pk: p.release for p in plan.lines if p.release and not p.new}
+    if release:
+        allocations_release_lines(actor=actor, order=order, quantities=release,
+                                  reason=f"Order changed: {reason}"[:255] if reason else "Order changed.")
+    for field in [*(f"ship_{f}" for f in ADDRESS_FIELDS), *(f"bill_{f}" for f in ADDRESS_FIELDS), "priority",
+                  "shipping_total", "subtotal", "discount_total", "tax_total", "total"]:
+        setattr(order, field, getattr(new, field))
+    if any(c["field"] == "priority" for c in plan.changes):
+        _promise_dates(order)
+    order.save()
+    removed = [p.line.pk for p in plan.lines if p.removed]
+    if removed:
+        OrderLine.objects.filter(pk__in=removed).delete()  # their allocations were released above
+    for p in plan.lines:
+        if p.removed:
+            continue
+        line = p.line
+        if p.new:
+            line.order = order
+            line.save()
+        else:
+            OrderLine.objects.filter(pk=line.pk).update(
+                quantity=line.quantity, unit_price=line.unit_price, discount_amount=line.discount_amount,
+                tax_rate=line.tax_rate, tax_amount=line.tax_amount, line_total=line.line_total)
+    _reallocate_after_change(actor=actor, order=order)
+    version = _record_version(actor=actor, order=order, plan=plan, reason=reason)
+    _settle_payment_after_change(order)
+    _notify_customer_of_change(order, version)
+    return order
+
+
+def _reallocate_after_change(*, actor, order: Order) -> None:
+    """Allocate what the change added, for an order whose stock was already allocated."""
+    if order.status not in (OrderStatus.CONFIRMED, OrderStatus.IN_FULFILLMENT, OrderStatus.BACKORDERED):
+        return  # placed or held: verification allocates the order as it then is
+    lines = list(OrderLine.objects.filter(order=order).select_related("product").order_by("pk"))
+    outcome = allocation_allocate_order(actor=actor, order=order, lines=lines)
+    short = [f"{line.sku} (short {n})" for line, n in outcome.short]
+    if order.status != OrderStatus.BACKORDERED and short:
+        raise DomainError(f"The change was not made: not enough stock for {', '.join(short)}.", code="short")
+    if outcome.held:
+        raise DomainError(f"The change was not made: {', '.join(l.sku for l, _ in outcome.held)} "
+                          "cannot be backordered.", code="short")
+    if outcome.allocations:
+        order_event_record(order=order, type=OrderEventType.STOCK, actor=actor,
+                           message=f"Stock allocated from {', '.join(outcome.warehouses)}.",
+                           data={"short": {line.sku: n for line, n in outcome.short}})
+    if order.status == OrderStatus.BACKORDERED and all(l.quantity_allocated >= l.quantity for l in lines):
+        change = _transition(order, "allocate", None)
+        _save_transition(order)
+        _status_event(order, actor, change, "Stock allocated after a change; order confirmed.")
+
+
+def _record_version(*, actor, order: Order, plan: ChangePlan, reason: str, kind=None) -> OrderVersion:
+    number = _version_count(order) + 1
+    version = OrderVersion.objects.create(
+        order=order, number=number, kind=kind or OrderChangeKind.EDIT, reason=reason.strip()[:255],
+        changes=plan.changes, total_before=plan.total_before, total_after=plan.total_after,
+        actor=user_or_none(actor))
+    # The timeline shows the changes as a table from `data`; the message says who and why.
+    order_event_record(order=order, type=OrderEventType.CHANGED, actor=actor,
+                       message=f"Version {number} ({version.get_kind_display().lower()})"
+                               + (f": {reason.strip()}." if reason.strip() else "."),
+                       data={"version": number, "changes": plan.changes}, customer_visible=True)
+    return version
+
+
+def _settle_payment_after_change(order: Order) -> None:
+    from payments.tasks import payment_settle_order_change_task
+
+    enqueue_on_commit(payment_settle_order_change_task, order_id=order.pk)
+
+
+def _notify_customer_of_change(order: Order, version) -> None:
+    """The customer hears of each change once (the e-mail is sent after commit)."""
+    order_notify(order=order, kind=ORDER_CHANGED, reference=f"version-{version.number}", actor=version.actor)
+
+
+def order_line_cancel(*, actor, order: Order, line_id: int, reason: str) -> Order:
+    """Cancel one line that has not shipped: its stock is released, the order re-priced and the
+    money settled; the last line cannot be cancelled (cancel the order instead)."""
+    reason = reason.strip()
+    if not reason:
+        raise DomainError("Say why the line is cancelled.")
+    if actor is not None and not actor.has_perm("orders.change_order"):
+        raise NotPermitted("You are not allowed to change orders.")
+    with transaction.atomic():
+        locked = lock_order(order.pk)
+        _ensure_changeable(locked)
+        lines = list(locked.lines.select_related("product"))
+        if line_id not in {line.pk for line in lines}:
+            raise DomainError(f"That line is not part of order {locked.number}.")
+        if len(lines) == 1:
+            raise DomainError("This is the order's only line; cancel the order instead.")
+        plan = _plan_change(locked, lines, OrderChange(lines=(LineChange(line_id=line_id, quantity=0),)))
+        lock_order_lines(locked.pk)
+
+        release = {p.line.pk: p.release for p in plan.lines if p.removed and p.release}
+        if release:
+            allocations_release_lines(actor=actor, order=locked, quantities=release,
+                                      reason=f"Line cancelled: {reason}"[:255])
+        for field in ("subtotal", "discount_total", "tax_total", "total"):
+            setattr(locked, field, getattr(plan.order, field))
+        locked.save()
+        OrderLine.objects.filter(pk=line_id).delete()
+        _reallocate_after_change(actor=actor, order=locked)  # a backorder waiting only for this line is confirmed
+        version = _record_version(actor=actor, order=locked, plan=plan, reason=reason,
+                                  kind=OrderChangeKind.LINE_CANCEL)
+        _settle_payment_after_change(locked)
+        _notify_customer_of_change(locked, version)
+    return locked

@@ -21,7 +21,7 @@ from oms.exports import export_response
 from orders import forms as order_forms
 from orders import bulk, selectors, services
 from orders import exports as order_exports
-from orders.enums import OPEN_EXPOSURE_STATUSES, BulkJobStatus, OrderStatus, Priority
+from orders.enums import CHANGEABLE_STATUSES, OPEN_EXPOSURE_STATUSES, BulkJobStatus, OrderStatus, Priority
 from orders.filters import OrderFilter
 from orders.models import BulkJob, Customer, Order
 from orders.tables import OrderTable
@@ -222,7 +222,19 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
         "actions": [(a, a.form(prefix=a.transition) if a.form else None) for a in actions],
         "note_form": order_forms.NoteForm(),
         "can_edit": order.is_editable and request.user.has_perm("orders.change_order"),
+        "can_change": order.status in CHANGEABLE_STATUSES and request.user.has_perm("orders.change_order"),
+        "can_release": any(action.transition == "release_hold" for action in actions),
+        "declined_payment": _declined_payment(order),
     })
+
+
+def _declined_payment(order: Order):
+    """The payment a held order's "Enter a new card" opens, when a declined payment holds it."""
+    from orders.enums import HoldReason
+
+    if order.hold_reason != HoldReason.PAYMENT_DECLINED:
+        return None
+    return order.payments.first()
 
 
 @require_POST
@@ -471,3 +483,108 @@ def customer_create(request: HttpRequest) -> HttpResponse:
             return redirect(customer)
     return render(request, "orders/customer_form.html", {"form": form, "address_form": address_form},
                   status=400 if request.method == "POST" else 200)
+
+
+# -- changes after placement ----------------------------------------------------------
+
+
+class _ChangeForms:
+    """The edit screen's forms: the order fields, both addresses, its lines and new lines."""
+
+    def __init__(self, data, *, order: Order, lines, may_price: bool):
+        self.order, self.lines = order, lines
+        self.header = order_forms.OrderChangeForm(data, initial={
+            "priority": order.priority, "shipping_total": order.shipping_total,
+            "version": order.versions.count()})
+        self.shipping = order_forms.AddressForm(data, prefix="ship", initial=order.shipping_address.as_dict())
+        self.billing = order_forms.BillingAddressForm(data, prefix="bill", initial=order.billing_address.as_dict())
+        self.existing = order_forms.ChangeLineFormSet(data, prefix="line", form_kwargs={"may_price": may_price},
+                                                      initial=[{"line_id": l.pk, "quantity": l.quantity,
+                                                                "unit_price": l.unit_price,
+                                                                "discount": l.discount_amount} for l in lines])
+        self.added = order_forms.NewLineFormSet(data, prefix="new", form_kwargs={"may_price": may_price})
+        self.all = [self.header, self.shipping, self.billing, self.existing, self.added]
+
+    def is_valid(self) -> bool:
+        return all([form.is_valid() for form in self.all])
+
+    def change(self) -> services.OrderChange:
+        """Only what differs from the order goes into the change (an untouched price stays the line's own)."""
+        by_id = {line.pk: line for line in self.lines}
+        lines = []
+        for form in self.existing:
+            data, line = form.cleaned_data, by_id.get(form.cleaned_data["line_id"])
+            if line is None:
+                raise DomainError("A line of this order was removed meanwhile; open the order again.")
+            price = data.get("unit_price")
+            discount = data.get("discount")
+            lines.append(services.LineChange(
+                line_id=line.pk, quantity=data["quantity"],
+                unit_price=price if price is not None and price != line.unit_price else None,
+                discount=discount if discount is not None and discount != line.discount_amount else None))
+        for form in self.added:
+            if form.cleaned_data.get("code") and form.cleaned_data.get("quantity"):
+                item = form.line_input()
+                lines.append(services.LineChange(product=item.product, quantity=item.quantity,
+                                                 unit_price=form.cleaned_data.get("unit_price"),
+                                                 discount=form.cleaned_data.get("discount")))
+        return services.OrderChange(
+            shipping_address=self.shipping.snapshot(), billing_address=self.billing.snapshot(),
+            lines=tuple(lines), priority=self.header.cleaned_data["priority"],
+            shipping_total=self.header.cleaned_data["shipping_total"])
+
+
+@staff_required("orders.change_order")
+def order_change(request: HttpRequest, number: str) -> HttpResponse:
+    """Edit a placed order: "Review changes" shows what would change, "Save changes" makes them."""
+    order = get_object_or_404(Order.objects.select_related("customer"), number=number)
+    if order.status == OrderStatus.DRAFT:
+        return redirect("orders:order_edit", number=order.number)
+    lines = list(order.lines.select_related("product"))
+    may_price = request.user.has_perm("orders.change_order_price")
+    forms_ = _ChangeForms(request.POST if request.method == "POST" else None, order=order, lines=lines,
+                          may_price=may_price)
+    preview, error = None, ""
+    try:
+        if request.method == "GET":
+            services.order_change_preview(actor=request.user, order=order, change=services.OrderChange())
+        elif forms_.is_valid():
+            change = forms_.change()
+            if "save" in request.POST:
+                services.order_edit(actor=request.user, order=order, change=change,
+                                    reason=forms_.header.cleaned_data["reason"],
+                                    expected_version=forms_.header.cleaned_data["version"])
+                messages.success(request, f"Order {order.number} changed.")
+                return redirect(order)
+            preview = services.order_change_preview(actor=request.user, order=order, change=change)
+    except NotPermitted as exc:
+        raise PermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        if request.method == "GET":
+            messages.error(request, exc.message)
+            return redirect(order)
+        error = exc.message
+    return render(request, "orders/order_change.html", {
+        "order": order, "lines": lines, "forms": forms_, "may_price": may_price, "preview": preview,
+        "error": error, "cancel_form": order_forms.LineCancelForm(),
+    }, status=400 if error or (request.method == "POST" and preview is None) else 200)
+
+
+@require_POST
+@staff_required("orders.change_order")
+def order_line_cancel(request: HttpRequest, number: str, line_id: int) -> HttpResponse:
+    order = get_object_or_404(Order, number=number)
+    form = order_forms.LineCancelForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say why the line is cancelled.")
+        return redirect("orders:order_change", number=order.number)
+    try:
+        services.order_line_cancel(actor=request.user, order=order, line_id=line_id,
+                                   reason=form.cleaned_data["reason"])
+    except NotPermitted as exc:
+        raise PermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(order)
+    messages.success(request, "Line cancelled.")
+    return redirect(order)

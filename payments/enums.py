@@ -37,6 +37,8 @@ class TransactionKind(models.TextChoices):
     VOID = "void", "Void"
     REFUND = "refund", "Refund"
     MANUAL = "manual", "Manual payment"
+    AUTHORIZE_INCREASE = "authorize_increase", "Extra authorization"
+    PARTIAL_VOID = "partial_void", "Partial void"
 
 
 class TransactionOutcome(models.TextChoices):

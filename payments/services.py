@@ -218,6 +218,19 @@ def _refuse_or_reserve(payment: Payment, kind: str, amount: Decimal) -> None:
         _refuse(payment, "void", "it cannot be voided. Refund it instead")
         if payment.pending_capture:
             raise TransitionRefused("A capture is in progress; the payment cannot be voided.")
+    elif kind == TransactionKind.AUTHORIZE_INCREASE:
+        if payment.status != PaymentStatus.AUTHORIZED:
+            raise TransitionRefused(f"The payment is {status}; only an authorized payment can be authorized for more.")
+    elif kind == TransactionKind.PARTIAL_VOID:
+        if payment.status != PaymentStatus.AUTHORIZED:
+            raise TransitionRefused(f"The payment is {status}; only an authorized payment can be partly voided.")
+        # Taken off the authorization at once, so nothing captures it while the gateway answers.
+        reserved = Payment.objects.filter(
+            pk=payment.pk, authorized_amount__gte=F("captured_amount") + F("pending_capture") + amount
+        ).update(authorized_amount=F("authorized_amount") - amount)
+        if not reserved:
+            raise DomainError(f"Cannot void {amount} {payment.currency}: only {payment.capturable} "
+                              f"{payment.currency} of the authorization is left.", code="amount_too_high")
     elif kind == TransactionKind.REFUND:
         _refuse(payment, "refund", "nothing captured can be refunded")
         _reserve_amount(payment, amount, within="captured_amount", used="refunded_amount",
@@ -239,9 +252,10 @@ def _call_gateway(row: PaymentTransaction, payment: Payment) -> GatewayResult | 
     gateway = get_gateway()
     call = {"amount": row.amount, "currency": row.currency, "idempotency_key": row.idempotency_key}
     try:
-        if row.kind == TransactionKind.AUTHORIZE:
+        if row.kind in (TransactionKind.AUTHORIZE, TransactionKind.AUTHORIZE_INCREASE):
             return gateway.authorize(**call, source=payment.source_token)
-        return getattr(gateway, row.kind)(**call, reference=payment.authorization_reference)
+        operation = "void" if row.kind == TransactionKind.PARTIAL_VOID else row.kind
+        return getattr(gateway, operation)(**call, reference=payment.authorization_reference)
     except GatewayTimeout:
         logger.warning("Gateway timeout on %s", row.idempotency_key)
     except Exception:  # a network error: the call may have reached the provider
@@ -308,6 +322,12 @@ def _apply_outcome(payment: Payment, row: PaymentTransaction, actor) -> None:
             payment.captured_amount += row.amount
             payment.capture()
         fields |= {"pending_capture", "captured_amount", "status"}
+    elif row.kind == TransactionKind.AUTHORIZE_INCREASE and succeeded:
+        payment.authorized_amount += row.amount
+        fields |= {"authorized_amount"}
+    elif row.kind == TransactionKind.PARTIAL_VOID and not succeeded:
+        payment.authorized_amount += row.amount  # the gateway kept it: give the reservation back
+        fields |= {"authorized_amount"}
     elif row.kind == TransactionKind.VOID and succeeded:
         payment.void()
         fields |= {"status"}
@@ -670,3 +690,42 @@ def tax_rate_set(*, actor, country: str, tax_class: str, rate, name: str = "") -
     with transaction.atomic():
         row.save()
     return row
+
+
+# -- orders changed after placement ---------------------------------------------------
+
+
+def payment_authorize_increase(*, actor, payment: Payment, amount, idempotency_key: str) -> PaymentTransaction:
+    """Authorize `amount` more on the payment's card (an order grew); a decline changes nothing.
+
+    Called with no lock held (it is a gateway call); the key names the change, so a double
+    submit of the same change asks the gateway once.
+    """
+    amount = clean_amount(amount, payment.currency)
+    return _execute(payment=payment, kind=TransactionKind.AUTHORIZE_INCREASE, amount=amount, key=idempotency_key,
+                    actor=actor, note="The order grew.")
+
+
+def payment_settle_order_change(*, actor, order_id: int) -> PaymentTransaction | None:
+    """An order's total changed: the payment owes the new total, and what was authorized or
+    taken beyond it is given back (a partial void of the authorization, or a refund).
+
+    Safe to run twice: the key names the amounts, and a second run finds nothing left over.
+    """
+    order = Order.objects.get(pk=order_id)
+    payment = Payment.objects.filter(order_id=order_id).first()
+    if payment is None:
+        return None
+    Payment.objects.filter(pk=payment.pk).update(amount=order.total)
+    payment_retry_unknown(actor=actor, payment=payment)
+    payment = Payment.objects.get(pk=payment.pk)
+    if payment.status == PaymentStatus.AUTHORIZED and payment.authorized_amount > order.total:
+        surplus = payment.authorized_amount - order.total
+        return _execute(payment=payment, kind=TransactionKind.PARTIAL_VOID, amount=surplus, actor=actor,
+                        key=f"payment-{payment.pk}:partial-void:{payment.authorized_amount}:to:{order.total}",
+                        note="The order became smaller.")
+    if payment.refundable > order.total:
+        return payment_refund(actor=actor, payment=payment, amount=payment.refundable - order.total,
+                              reason="The order became smaller.",
+                              idempotency_key=f"payment-{payment.pk}:refund:{payment.refundable}:to:{order.total}")
+    return None

@@ -46,6 +46,14 @@ def payment_settle_cancelled_order_task(*, order_id: int) -> str:
 
 
 @shared_task(**GATEWAY_RETRY)
+def payment_settle_order_change_task(*, order_id: int) -> str:
+    """The order's total changed after placement: give back what was authorized or taken beyond it."""
+    from payments.services import payment_settle_order_change
+
+    return _outcome(payment_settle_order_change(actor=None, order_id=order_id), "nothing to settle")
+
+
+@shared_task(**GATEWAY_RETRY)
 def payment_void_orphan_authorization_task(*, transaction_id: int) -> str:
     """An authorization came back after its order was cancelled: void it at the gateway."""
     from payments.services import payment_void_orphan_authorization

@@ -11,7 +11,7 @@ from orders.idempotency import IntakeReplayDiffers, body_hash
 from orders.intake import parse_intake_json
 from orders.models import IntakeRequest, Order
 from tests.factories import ProductFactory
-from tests.test_concurrency import run_together
+from tests.concurrency import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -34,7 +34,7 @@ def test_two_bodies_racing_under_one_reference_make_one_order_and_the_other_body
         return services.order_intake(actor=None, channel=Channel.WEB, intake=intake, api_client=client,
                                      request_body=bodies[i])
 
-    results = run_together(4, work)
+    results = run_together([lambda i=i: work(i) for i in range(4)])
 
     created = [i for i, r in enumerate(results) if isinstance(r, tuple) and r[1]]
     assert len(created) == 1

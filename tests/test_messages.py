@@ -16,8 +16,8 @@ from fulfillment.tests.conftest import place, shipped  # noqa: F401 (orders plac
 from notifications.enums import NotificationStatus
 from notifications.models import Notification
 from notifications.registry import kinds
-from orders.enums import OrderStatus
-from orders.services import order_cancel
+from orders.enums import OrderStatus, Priority
+from orders.services import OrderChange, order_cancel, order_edit
 from payments.selectors import order_payment
 from payments.services import payment_refund
 from returns import services as returns
@@ -59,8 +59,11 @@ def test_every_message_kind_goes_through_the_one_notifications_system(
     run_on_commit(returns.return_exchange, actor=None, return_request=_received_and_inspected(run_on_commit, order))
     run_on_commit(returns.return_reject, actor=None, return_request=_return(run_on_commit, order), reason="Worn")
     run_on_commit(returns.return_cancel, actor=None, return_request=_return(run_on_commit, order), reason="Changed my mind")
-    # another order cancelled, another backordered, and stock below its reorder point
+    # another order cancelled, another changed after placement, another backordered, and stock below
+    # its reorder point
     run_on_commit(order_cancel, actor=None, order=place(), reason="Customer asked")
+    run_on_commit(order_edit, actor=None, order=place(), change=OrderChange(priority=Priority.RUSH),
+                  reason="Customer asked for it sooner")
     backordered = place(products=[ProductFactory(stock=0, allow_backorder=True)])
     assert backordered.status == OrderStatus.BACKORDERED
     stock_level_configure(actor=None, product=ProductFactory(stock=0), warehouse=warehouse, reorder_point=5,

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import PASSWORD, UserFactory
-from tests.test_concurrency import run_together
+from tests.concurrency import run_together
 
 LIMIT = 5
 
@@ -128,7 +128,7 @@ def test_concurrent_wrong_passwords_cannot_outrun_the_counter(monkeypatch, setti
 
     monkeypatch.setattr(ModelBackend, "authenticate", counting_authenticate)
 
-    results = run_together(20, lambda i: sign_in(user.username, f"wrong-{i}").status_code)
+    results = run_together([lambda i=i: sign_in(user.username, f"wrong-{i}").status_code for i in range(20)])
 
     assert all(code in (200, 429) for code in results), results
     assert len(checked) == LIMIT, f"{len(checked)} passwords were tried, the limit is {LIMIT}"

@@ -28,6 +28,7 @@ def test_a_manager_orders_low_stock_and_receives_it_by_scanning(staff_login, liv
     page.get_by_role("link", name="Reorder alerts").click()
     page.get_by_role("button", name="Run reorder check").click()
     expect(page.locator(".alert-success")).to_contain_text("1 new alert")
+    page.get_by_label("Order MUG-1").check()  # alerts start unticked
     page.get_by_role("button", name="Create purchase orders for the selected").click()
     expect(page.locator(".alert-success")).to_contain_text("PO-")
 
