@@ -311,6 +311,9 @@ LOGGING["loggers"]["axes"] = {"level": "WARNING"}  # failures and lockouts, not 
 OMS_TWO_FACTOR_ROLES = env.list("OMS_TWO_FACTOR_ROLES",
                                 default=["finance", "manager", "admin"] if PRODUCTION else [])
 OTP_TOTP_ISSUER = env.str("OMS_TWO_FACTOR_ISSUER", default="OMS")
+# The admin never shows a device's secret or QR code: an admin removes a lost device, the person enrols
+# again (django-otp's own config and QR pages would also answer a missing device with a server error).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 OMS_BACKUP_CODE_COUNT = 10
 
 # Content-Security-Policy (django-csp): scripts only from our own static files (no inline

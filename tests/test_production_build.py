@@ -76,9 +76,9 @@ def test_the_login_page_renders_in_production_mode_with_hashed_static_files(clie
 
 
 @pytest.mark.django_db
-def test_a_staff_page_renders_in_production_mode(client, production_mode):
+def test_a_staff_page_renders_in_production_mode(client, login, production_mode):
     user = UserFactory(username="prod-admin", is_staff=True, is_superuser=True)
-    assert client.login(username=user.username, password=PASSWORD)
+    login(user)  # password, then the second factor production asks of admins
 
     for url in ("/", "/orders/", "/admin/"):
         response = client.get(url, follow=True)
