@@ -28,6 +28,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 class Column:
     header: str
     value: Callable[[object], object]
+    paths: tuple[str, ...] = ()  # the fields `value` reads from a `.values()` row
 
 
 def _along(record, path: str):
@@ -38,9 +39,21 @@ def _along(record, path: str):
     return record
 
 
+def path_column(header: str, path: str) -> Column:
+    """The `field` or `relation__field` of each record: a model instance or a `.values()` row."""
+    return Column(header, lambda r: r[path] if isinstance(r, dict) else _along(r, path), (path,))
+
+
 def path_columns(*paths: str) -> list[Column]:
-    """A column per `field` or `relation__field` path of the records, headed by the path."""
-    return [Column(path, lambda record, path=path: _along(record, path)) for path in paths]
+    """A column per path, headed by the path."""
+    return [path_column(path, path) for path in paths]
+
+
+def values_rows(queryset, columns: list[Column]):
+    """The rows as plain dicts of just the fields the columns read (no model instances: an export of a
+    million rows spends its time writing, not building objects), read in chunks."""
+    paths = list(dict.fromkeys(path for column in columns for path in column.paths))
+    return queryset.values(*paths).iterator(chunk_size=CHUNK)
 
 
 def _plain(value) -> object:

@@ -2,31 +2,21 @@
 of the CSV import (orders/intake.py CSV_COLUMNS) first, so an exported file imports again as is,
 then the order's own figures."""
 
-from oms.exports import CHUNK, Column, path_columns
+from oms.exports import Column, path_column, path_columns, values_rows
 from orders.intake import CSV_COLUMNS
 from orders.models import OrderLine
 
-_ORDER = {
-    "external_reference": lambda line: line.order.external_reference or line.order.number,
-    "customer_email": lambda line: line.order.customer.email,
-    "customer_name": lambda line: line.order.customer.name,
-    "sku": lambda line: line.sku,
-    "quantity": lambda line: line.quantity,
-    "unit_price": lambda line: line.unit_price,
-    "priority": lambda line: line.order.priority,
-    "payment_method": lambda line: line.order.payment_method,
-    "shipping_total": lambda line: line.order.shipping_total,
-    "note": lambda line: line.order.customer_note,
-}
+_SAME_NAME = {"sku": "sku", "quantity": "quantity", "unit_price": "unit_price", "customer_email": "order__customer__email",
+              "customer_name": "order__customer__name", "note": "order__customer_note"}
 
 ORDER_COLUMNS = [
-    Column(name, _ORDER.get(name) or (lambda line, field=name: getattr(line.order, field)))
-    for name in CSV_COLUMNS
-] + path_columns(
-    "order__number", "order__status", "order__channel", "order__created_at", "order__placed_at", "order__ship_by",
-    "order__currency", "name", "discount_amount", "tax_amount", "line_total", "quantity_shipped",
-    "quantity_returned", "order__total", "order__hold_reason",
-)
+    Column("external_reference", lambda r: r["order__external_reference"] or r["order__number"],
+           ("order__external_reference", "order__number")),
+    *[path_column(name, _SAME_NAME.get(name, f"order__{name}")) for name in CSV_COLUMNS[1:]],
+    *path_columns("order__number", "order__status", "order__channel", "order__created_at", "order__placed_at",
+                  "order__ship_by", "order__currency", "name", "discount_amount", "tax_amount", "line_total",
+                  "quantity_shipped", "quantity_returned", "order__total", "order__hold_reason"),
+]
 
 CUSTOMER_COLUMNS = path_columns("id", "name", "email", "phone", "company", "credit_limit", "on_hold", "hold_note",
                                 "created_at")
@@ -34,10 +24,10 @@ CUSTOMER_COLUMNS = path_columns("id", "name", "email", "phone", "company", "cred
 
 def order_export_rows(orders):
     """The lines of `orders` (any filtered queryset), order by order, read in chunks."""
-    return (OrderLine.objects.filter(order__in=orders.order_by().values("pk"))
-            .select_related("order__customer").order_by("order_id", "position", "pk").iterator(chunk_size=CHUNK))
+    lines = OrderLine.objects.filter(order__in=orders.order_by().values("pk")).order_by("order_id", "position", "pk")
+    return values_rows(lines, ORDER_COLUMNS)
 
 
 def customer_export_rows(customers):
-    return customers.order_by("pk").iterator(chunk_size=CHUNK)
+    return values_rows(customers.order_by("pk"), CUSTOMER_COLUMNS)
 
