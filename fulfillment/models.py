@@ -91,6 +91,11 @@ class ShipmentQuerySet(models.QuerySet):
         return self.select_related("order", "warehouse", "carrier", "service_level__carrier")
 
 
+# Where a shipment stands between leaving the warehouse and the end of its journey.
+ON_ITS_WAY = [ShipmentStatus.SHIPPED, ShipmentStatus.IN_TRANSIT, ShipmentStatus.OUT_FOR_DELIVERY,
+              ShipmentStatus.DELIVERY_FAILED]
+
+
 class Shipment(ConcurrentTransitionMixin, models.Model):
     number = models.CharField(max_length=20, unique=True, editable=False)
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="shipments")
@@ -173,9 +178,7 @@ class Shipment(ConcurrentTransitionMixin, models.Model):
     def out_for_delivery(self):
         pass
 
-    @transition(field=status, source=[ShipmentStatus.SHIPPED, ShipmentStatus.IN_TRANSIT,
-                                      ShipmentStatus.OUT_FOR_DELIVERY, ShipmentStatus.DELIVERY_FAILED],
-                target=ShipmentStatus.DELIVERED)
+    @transition(field=status, source=ON_ITS_WAY, target=ShipmentStatus.DELIVERED)
     def deliver(self):
         pass
 
@@ -185,9 +188,7 @@ class Shipment(ConcurrentTransitionMixin, models.Model):
     def fail_delivery(self):
         pass
 
-    @transition(field=status, source=[ShipmentStatus.SHIPPED, ShipmentStatus.IN_TRANSIT,
-                                      ShipmentStatus.OUT_FOR_DELIVERY, ShipmentStatus.DELIVERY_FAILED],
-                target=ShipmentStatus.RETURNED_TO_SENDER)
+    @transition(field=status, source=ON_ITS_WAY, target=ShipmentStatus.RETURNED_TO_SENDER)
     def return_to_sender(self):
         pass
 

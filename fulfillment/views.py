@@ -258,25 +258,20 @@ def package_remove(request: HttpRequest, number: str, package_id: int) -> HttpRe
         actor=request.user, shipment=s, package_id=package_id), "Package removed from {number}.")
 
 
-@require_POST
-@staff_required("fulfillment.pack_shipment")
-def shipment_pack(request: HttpRequest, number: str) -> HttpResponse:
-    return _shipment_action(request, number, lambda s, d: services.shipment_pack(actor=request.user, shipment=s),
-                            "Shipment {number} packed.")
+def _shipment_move(service, done: str, permission: str = "fulfillment.pack_shipment"):
+    """The view of a POST that moves a shipment with a service taking nothing but the actor and the shipment."""
+
+    @require_POST
+    @staff_required(permission)
+    def view(request: HttpRequest, number: str) -> HttpResponse:
+        return _shipment_action(request, number, lambda s, d: service(actor=request.user, shipment=s), done)
+
+    return view
 
 
-@require_POST
-@staff_required("fulfillment.pack_shipment")
-def shipment_reopen(request: HttpRequest, number: str) -> HttpResponse:
-    return _shipment_action(request, number, lambda s, d: services.shipment_reopen(actor=request.user, shipment=s),
-                            "Shipment {number} reopened for packing.")
-
-
-@require_POST
-@staff_required("fulfillment.pack_shipment")
-def shipment_cancel(request: HttpRequest, number: str) -> HttpResponse:
-    return _shipment_action(request, number, lambda s, d: services.shipment_cancel(actor=request.user, shipment=s),
-                            "Shipment {number} cancelled.")
+shipment_pack = _shipment_move(services.shipment_pack, "Shipment {number} packed.")
+shipment_reopen = _shipment_move(services.shipment_reopen, "Shipment {number} reopened for packing.")
+shipment_cancel = _shipment_move(services.shipment_cancel, "Shipment {number} cancelled.")
 
 
 @require_POST
@@ -295,11 +290,8 @@ def shipment_track(request: HttpRequest, number: str) -> HttpResponse:
         "Tracking event recorded for {number}.", TrackingEventForm)
 
 
-@require_POST
-@staff_required("fulfillment.deliver_shipment")
-def shipment_deliver(request: HttpRequest, number: str) -> HttpResponse:
-    return _shipment_action(request, number, lambda s, d: services.shipment_mark_delivered(
-        actor=request.user, shipment=s), "Shipment {number} marked delivered.")
+shipment_deliver = _shipment_move(services.shipment_mark_delivered, "Shipment {number} marked delivered.",
+                                  "fulfillment.deliver_shipment")
 
 
 @staff_required("fulfillment.view_shipment")
