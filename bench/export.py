@@ -13,11 +13,7 @@ import argparse
 import time
 import tracemalloc
 
-from bench.order_list import fill  # sets Django up
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
-from django.core.management import call_command
+from bench.order_list import fill, manager_client, prepare_database  # sets Django up
 from django.db import connection
 from django.test import Client
 
@@ -58,16 +54,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--orders", type=int, default=100_000)
     args = parser.parse_args()
-    if not settings.USING_POSTGRES:
-        raise SystemExit("Point DATABASE_URL at a PostgreSQL database of its own.")
-    call_command("ensure_database")
-    call_command("migrate", verbosity=0)
+    prepare_database()
     fill(args.orders, max(1000, args.orders // 20))
     fill_lines()
-    user, _ = get_user_model().objects.get_or_create(username="bench-manager")
-    user.groups.set([Group.objects.get(name="manager")])
-    client = Client()
-    client.force_login(user)
+    client = manager_client()
     orders = Order.objects.filter(number__startswith="BN-").order_by("-created_at")
     tenth = orders[args.orders // 10 - 1].created_at.date().isoformat()
     total = orders.count()
