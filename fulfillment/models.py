@@ -1,17 +1,13 @@
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from fulfillment.enums import (
-    RateZone,
-    ShipmentStatus,
-    TrackingSource,
-)
+from fulfillment.enums import RateZone, ShipmentStatus, TrackingSource
+from oms.models import user_reference
 
 
 class Carrier(models.Model):
@@ -72,8 +68,7 @@ class Wave(models.Model):
     number = models.CharField(max_length=20, unique=True, editable=False)
     warehouse = models.ForeignKey("inventory.Warehouse", on_delete=models.PROTECT, related_name="waves")
     orders = models.ManyToManyField("orders.Order", related_name="waves")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = user_reference()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -106,8 +101,7 @@ class Shipment(ConcurrentTransitionMixin, models.Model):
                                       related_name="shipments")
     tracking_number = models.CharField(max_length=60, blank=True)
     shipping_cost = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = user_reference()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     packed_at = models.DateTimeField(null=True, blank=True)

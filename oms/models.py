@@ -1,4 +1,12 @@
+from django.conf import settings
 from django.db import models
+
+
+def user_reference() -> models.ForeignKey:
+    """The staff user who did something: optional, kept as None when the account is deleted, and with no
+    reverse accessor on the user (many models point at users this way)."""
+    return models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
 
 
 class Sequence(models.Model):

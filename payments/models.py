@@ -1,6 +1,5 @@
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -8,6 +7,7 @@ from django.urls import reverse
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from inventory.enums import TaxClass
+from oms.models import user_reference
 from payments.enums import (
     FINAL_OUTCOMES,
     InvoiceStatus,
@@ -170,8 +170,7 @@ class PaymentTransaction(models.Model):
     notify_customer = models.BooleanField(
         default=True, help_text="A refund is told to the customer by payments' own message; off when the caller "
                                 "(a return) tells them itself.")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+    actor = user_reference()
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
@@ -241,8 +240,7 @@ class Invoice(ConcurrentTransitionMixin, models.Model):
     total = models.DecimalField(**MONEY)
     paid_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
-    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="+")
+    issued_by = user_reference()
 
     objects = InvoiceQuerySet.as_manager()
 
@@ -310,8 +308,7 @@ class CreditNote(models.Model):
     tax_amount = models.DecimalField(**MONEY)
     reason = models.CharField(max_length=255, blank=True)
     issued_at = models.DateTimeField()
-    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="+")
+    issued_by = user_reference()
 
     class Meta:
         ordering = ["-issued_at", "-pk"]

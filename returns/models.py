@@ -1,12 +1,12 @@
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from oms.models import user_reference
 from returns.enums import (
     AWAITING_ITEMS_STATUSES,
     OPEN_STATUSES,
@@ -43,8 +43,7 @@ class ReturnRequest(ConcurrentTransitionMixin, models.Model):
         default=False, help_text="A reason that is the seller's fault: the label is free and shipping is refunded.")
     note = models.TextField(blank=True, help_text="Staff note.")
     policy_override_note = models.TextField(blank=True)
-    policy_overridden_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                             on_delete=models.SET_NULL, related_name="+")
+    policy_overridden_by = user_reference()
     decision_note = models.CharField(max_length=255, blank=True, help_text="Why it was rejected or cancelled.")
 
     refund_amount = models.DecimalField(**MONEY)
@@ -63,8 +62,7 @@ class ReturnRequest(ConcurrentTransitionMixin, models.Model):
     inspected_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = user_reference()
 
     objects = ReturnRequestQuerySet.as_manager()
 

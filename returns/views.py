@@ -264,11 +264,17 @@ def customer_return_create(request, token: str):
         "window_days": window_days(), "window_ends": window_ends_at(order)})
 
 
-@customer_page
-def customer_return_detail(request, token: str, number: str):
+def _customer_return(token: str, number: str) -> ReturnRequest:
+    """The return `number` of the order whose tracking link carries `token`; 404 for any other."""
     rma = selectors.return_for_customer(tracking_token=token, number=number)
     if rma is None:
         raise Http404("No such return")
+    return rma
+
+
+@customer_page
+def customer_return_detail(request, token: str, number: str):
+    rma = _customer_return(token, number)
     return render(request, "returns/customer_return_detail.html", {
         "rma": rma, "order": rma.order, "lines": rma.lines.all(), "label": rma.status in LABEL_STATUSES,
         "events": selectors.return_events(rma, customer_only=True)})
@@ -276,9 +282,7 @@ def customer_return_detail(request, token: str, number: str):
 
 @customer_page
 def customer_return_label(request, token: str, number: str):
-    rma = selectors.return_for_customer(tracking_token=token, number=number)
-    if rma is None:
-        raise Http404("No such return")
+    rma = _customer_return(token, number)
     return _label_response(rma)
 
 
@@ -286,9 +290,7 @@ def customer_return_label(request, token: str, number: str):
 @customer_page
 def customer_return_cancel(request, token: str, number: str):
     """The customer withdraws a return they no longer want to send (before the items are on their way)."""
-    rma = selectors.return_for_customer(tracking_token=token, number=number)
-    if rma is None:
-        raise Http404("No such return")
+    rma = _customer_return(token, number)
     try:
         services.return_cancel(actor=None, return_request=rma, reason="Withdrawn by the customer.")
         messages.success(request, f"Your return {rma.number} is cancelled.")
