@@ -3,11 +3,10 @@ from decimal import Decimal
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from fulfillment.enums import RateZone, ShipmentStatus, TrackingSource
-from oms.models import user_reference
+from oms.models import KnownByNumber, user_reference
 
 
 class Carrier(models.Model):
@@ -62,8 +61,10 @@ class ShippingRate(models.Model):
         return f"{self.service_level} {self.get_zone_display()} ≤ {self.max_weight_kg} kg: {self.price}"
 
 
-class Wave(models.Model):
+class Wave(KnownByNumber):
     """A batch of orders of one warehouse, picked together from one pick list."""
+
+    detail_url_name = "fulfillment:wave_detail"
 
     number = models.CharField(max_length=20, unique=True, editable=False)
     warehouse = models.ForeignKey("inventory.Warehouse", on_delete=models.PROTECT, related_name="waves")
@@ -73,12 +74,6 @@ class Wave(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-
-    def __str__(self) -> str:
-        return self.number
-
-    def get_absolute_url(self) -> str:
-        return reverse("fulfillment:wave_detail", args=[self.number])
 
 
 class ShipmentQuerySet(models.QuerySet):
@@ -91,7 +86,9 @@ ON_ITS_WAY = [ShipmentStatus.SHIPPED, ShipmentStatus.IN_TRANSIT, ShipmentStatus.
               ShipmentStatus.DELIVERY_FAILED]
 
 
-class Shipment(ConcurrentTransitionMixin, models.Model):
+class Shipment(ConcurrentTransitionMixin, KnownByNumber):
+    detail_url_name = "fulfillment:shipment_detail"
+
     number = models.CharField(max_length=20, unique=True, editable=False)
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="shipments")
     warehouse = models.ForeignKey("inventory.Warehouse", on_delete=models.PROTECT, related_name="shipments")
@@ -129,12 +126,6 @@ class Shipment(ConcurrentTransitionMixin, models.Model):
             ("ship_shipment", "Can ship shipments"),
             ("deliver_shipment", "Can record delivery of shipments"),
         ]
-
-    def __str__(self) -> str:
-        return self.number
-
-    def get_absolute_url(self) -> str:
-        return reverse("fulfillment:shipment_detail", args=[self.number])
 
     @property
     def tracking_url(self) -> str:

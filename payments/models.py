@@ -7,7 +7,7 @@ from django.urls import reverse
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from inventory.enums import TaxClass
-from oms.models import user_reference
+from oms.models import KnownByNumber, user_reference
 from payments.enums import (
     FINAL_OUTCOMES,
     InvoiceStatus,
@@ -222,8 +222,10 @@ class InvoiceQuerySet(models.QuerySet):
         return self.select_related("order")
 
 
-class Invoice(ConcurrentTransitionMixin, models.Model):
+class Invoice(ConcurrentTransitionMixin, KnownByNumber):
     """An issued invoice: its number is gapless per year, its contents a snapshot."""
+
+    detail_url_name = "payments:invoice_detail"
 
     number = models.CharField(max_length=30, unique=True, editable=False)
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="invoices")
@@ -252,12 +254,6 @@ class Invoice(ConcurrentTransitionMixin, models.Model):
                                     name="invoice_one_live_per_order"),
         ]
         permissions = [("issue_invoice", "Can issue an invoice"), ("void_invoice", "Can void an invoice")]
-
-    def __str__(self) -> str:
-        return self.number
-
-    def get_absolute_url(self) -> str:
-        return reverse("payments:invoice_detail", args=[self.number])
 
     @transition(field=status, source=[InvoiceStatus.OPEN, InvoiceStatus.OVERDUE], target=InvoiceStatus.PAID)
     def pay(self):

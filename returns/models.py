@@ -6,7 +6,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from oms.models import user_reference
+from oms.models import KnownByNumber, user_reference
 from returns.enums import (
     AWAITING_ITEMS_STATUSES,
     OPEN_STATUSES,
@@ -31,8 +31,10 @@ class ReturnRequestQuerySet(models.QuerySet):
         return self.filter(status__in=AWAITING_ITEMS_STATUSES)
 
 
-class ReturnRequest(ConcurrentTransitionMixin, models.Model):
+class ReturnRequest(ConcurrentTransitionMixin, KnownByNumber):
     """A return merchandise authorization (RMA): what comes back, why, and how it is settled."""
+
+    detail_url_name = "returns:return_detail"
 
     number = models.CharField(max_length=20, unique=True, editable=False)
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="returns")
@@ -80,12 +82,6 @@ class ReturnRequest(ConcurrentTransitionMixin, models.Model):
             ("close_return", "Can close or cancel a return"),
             ("override_policy", "Can accept a return outside the return policy"),
         ]
-
-    def __str__(self) -> str:
-        return self.number
-
-    def get_absolute_url(self) -> str:
-        return reverse("returns:return_detail", args=[self.number])
 
     def get_customer_url(self) -> str:
         return reverse("returns:customer_return_detail", args=[self.order.tracking_token, self.number])
