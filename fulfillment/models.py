@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from fulfillment.enums import RateZone, ShipmentStatus, TrackingSource
+from fulfillment.enums import ON_THE_WAY_STATUSES, RateZone, ShipmentStatus, TrackingSource
 from oms.models import KnownByNumber, user_reference
 
 
@@ -79,11 +79,6 @@ class Wave(KnownByNumber):
 class ShipmentQuerySet(models.QuerySet):
     def for_list(self):
         return self.select_related("order", "warehouse", "carrier", "service_level__carrier")
-
-
-# Where a shipment stands between leaving the warehouse and the end of its journey.
-ON_ITS_WAY = [ShipmentStatus.SHIPPED, ShipmentStatus.IN_TRANSIT, ShipmentStatus.OUT_FOR_DELIVERY,
-              ShipmentStatus.DELIVERY_FAILED]
 
 
 class Shipment(ConcurrentTransitionMixin, KnownByNumber):
@@ -163,7 +158,7 @@ class Shipment(ConcurrentTransitionMixin, KnownByNumber):
     def out_for_delivery(self):
         pass
 
-    @transition(field=status, source=ON_ITS_WAY, target=ShipmentStatus.DELIVERED)
+    @transition(field=status, source=ON_THE_WAY_STATUSES, target=ShipmentStatus.DELIVERED)
     def deliver(self):
         pass
 
@@ -173,7 +168,7 @@ class Shipment(ConcurrentTransitionMixin, KnownByNumber):
     def fail_delivery(self):
         pass
 
-    @transition(field=status, source=ON_ITS_WAY, target=ShipmentStatus.RETURNED_TO_SENDER)
+    @transition(field=status, source=ON_THE_WAY_STATUSES, target=ShipmentStatus.RETURNED_TO_SENDER)
     def return_to_sender(self):
         pass
 
