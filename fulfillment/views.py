@@ -46,6 +46,14 @@ def _form_errors(form) -> str:
     return " ".join(str(e) for errors in form.errors.values() for e in errors)
 
 
+def _found(detail, number: str, model, missing: str):
+    """The `model` row the selector `detail` finds for `number`; a 404 saying `missing` when there is none."""
+    try:
+        return detail(number)
+    except model.DoesNotExist:
+        raise Http404(missing) from None
+
+
 def _pdf(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
@@ -115,10 +123,7 @@ def wave_list(request: HttpRequest) -> HttpResponse:
 
 @staff_required("fulfillment.view_wave")
 def wave_detail(request: HttpRequest, number: str) -> HttpResponse:
-    try:
-        wave = selectors.wave_detail(number)
-    except Wave.DoesNotExist:
-        raise Http404("No such wave") from None
+    wave = _found(selectors.wave_detail, number, Wave, "No such wave")
     orders = list(wave.orders.all())
     return render(request, "fulfillment/wave_detail.html", {
         "wave": wave, "orders": orders, "rows": selectors.pick_list(warehouse=wave.warehouse, orders=orders)})
@@ -181,10 +186,7 @@ def _shipment_context(shipment: Shipment) -> dict:
 
 @staff_required("fulfillment.view_shipment")
 def shipment_detail(request: HttpRequest, number: str) -> HttpResponse:
-    try:
-        shipment = selectors.shipment_detail(number)
-    except Shipment.DoesNotExist:
-        raise Http404("No such shipment") from None
+    shipment = _found(selectors.shipment_detail, number, Shipment, "No such shipment")
     return render(request, "fulfillment/shipment_detail.html", _shipment_context(shipment))
 
 
