@@ -16,13 +16,8 @@ import subprocess
 import sys
 import time
 
-from bench.order_list import fill  # sets Django up
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
-from django.core.management import call_command
+from bench.order_list import fill, manager_client, prepare_database  # sets Django up
 from django.db import connection
-from django.test import Client
 
 from inventory.models import Product
 from orders.models import Order, OrderLine
@@ -47,9 +42,7 @@ def fill_lines() -> None:
 
 def run(path: str) -> None:
     """One export in this process (started by main): prints size, seconds, memory before and at peak."""
-    user = get_user_model().objects.get(username="bench-manager")
-    client = Client()
-    client.force_login(user)
+    client = manager_client()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     started = time.perf_counter()
     response = client.get(path)
@@ -66,16 +59,12 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=100_000)
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if not settings.USING_POSTGRES:
-        raise SystemExit("Point DATABASE_URL at a PostgreSQL database of its own.")
     if args.one:
         return run(args.one)
-    call_command("ensure_database")
-    call_command("migrate", verbosity=0)
+    prepare_database()
     fill(args.orders, max(1000, args.orders // 20))
     fill_lines()
-    user, _ = get_user_model().objects.get_or_create(username="bench-manager")
-    user.groups.set([Group.objects.get(name="manager")])
+    manager_client()  # the bench's manager user, signed in again by each export's process
     some = Order.objects.filter(status="confirmed").count()
     print(f"{Order.objects.count():,} orders, {OrderLine.objects.count():,} lines; {some:,} of them confirmed")
     for fmt in ("csv", "xlsx"):

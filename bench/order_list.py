@@ -16,6 +16,8 @@ import django  # noqa: E402
 django.setup()
 
 from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.contrib.auth.models import Group  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -71,25 +73,34 @@ def measure(client: Client, label: str, path: str, repeat: int = 5) -> None:
     print(f"{label:<28} {statistics.median(times) * 1000:8.1f} ms   {queries:2d} queries   {path}")
 
 
+def prepare_database() -> None:
+    """Refuse anything but PostgreSQL; create the database if needed and migrate it."""
+    if not settings.USING_POSTGRES:
+        raise SystemExit("Point DATABASE_URL at a PostgreSQL database of its own.")
+    call_command("ensure_database")
+    call_command("migrate", verbosity=0)
+
+
+def manager_client() -> Client:
+    """A test client signed in as the bench's manager user."""
+    user, _ = get_user_model().objects.get_or_create(username="bench-manager")
+    user.groups.set([Group.objects.get(name="manager")])
+    client = Client()
+    client.force_login(user)
+    return client
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--customers", type=int, default=50_000)
     args = parser.parse_args()
-    if not settings.USING_POSTGRES:
-        raise SystemExit("Point DATABASE_URL at a PostgreSQL database of its own.")
-    call_command("ensure_database")
-    call_command("migrate", verbosity=0)
+    prepare_database()
     started = time.perf_counter()
     fill(args.orders, args.customers)
     print(f"data ready in {time.perf_counter() - started:.1f} s: {Order.objects.count():,} orders, "
           f"{Customer.objects.count():,} customers")
-    from django.contrib.auth import get_user_model
-
-    user, _ = get_user_model().objects.get_or_create(username="bench-manager")
-    user.groups.set([__import__("django.contrib.auth.models").contrib.auth.models.Group.objects.get(name="manager")])
-    client = Client()
-    client.force_login(user)
+    client = manager_client()
     email = Customer.objects.filter(email__startswith="bench").order_by("pk").values_list("email", flat=True)[7]
     measure(client, "first page", "/orders/")
     measure(client, "page 200 (offset 9,950)", "/orders/?page=200")

@@ -1,15 +1,7 @@
 from django.contrib import admin
 
-from fulfillment.models import (
-    Carrier,
-    Package,
-    ServiceLevel,
-    Shipment,
-    ShipmentLine,
-    ShippingRate,
-    TrackingEvent,
-    Wave,
-)
+from fulfillment.models import Carrier, Package, ServiceLevel, Shipment, ShipmentLine, ShippingRate, TrackingEvent, Wave
+from oms.admin import ReadOnlyAdmin, ReadOnlyInline
 
 
 class ServiceLevelInline(admin.TabularInline):
@@ -45,17 +37,6 @@ class ShippingRateAdmin(admin.ModelAdmin):
     list_select_related = ["service_level__carrier"]
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 class ShipmentLineInline(ReadOnlyInline):
     model = ShipmentLine
 
@@ -66,19 +47,6 @@ class PackageInline(ReadOnlyInline):
 
 class TrackingEventInline(ReadOnlyInline):
     model = TrackingEvent
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows that only services write (state machines, immutable history): look, don't touch."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Shipment)

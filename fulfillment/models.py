@@ -1,17 +1,12 @@
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from fulfillment.enums import (
-    RateZone,
-    ShipmentStatus,
-    TrackingSource,
-)
+from fulfillment.enums import ON_THE_WAY_STATUSES, RateZone, ShipmentStatus, TrackingSource
+from oms.models import KnownByNumber, user_reference
 
 
 class Carrier(models.Model):
@@ -66,24 +61,19 @@ class ShippingRate(models.Model):
         return f"{self.service_level} {self.get_zone_display()} ≤ {self.max_weight_kg} kg: {self.price}"
 
 
-class Wave(models.Model):
+class Wave(KnownByNumber):
     """A batch of orders of one warehouse, picked together from one pick list."""
+
+    detail_url_name = "fulfillment:wave_detail"
 
     number = models.CharField(max_length=20, unique=True, editable=False)
     warehouse = models.ForeignKey("inventory.Warehouse", on_delete=models.PROTECT, related_name="waves")
     orders = models.ManyToManyField("orders.Order", related_name="waves")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = user_reference()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-
-    def __str__(self) -> str:
-        return self.number
-
-    def get_absolute_url(self) -> str:
-        return reverse("fulfillment:wave_detail", args=[self.number])
 
 
 class ShipmentQuerySet(models.QuerySet):
@@ -91,7 +81,9 @@ class ShipmentQuerySet(models.QuerySet):
         return self.select_related("order", "warehouse", "carrier", "service_level__carrier")
 
 
-class Shipment(ConcurrentTransitionMixin, models.Model):
+class Shipment(ConcurrentTransitionMixin, KnownByNumber):
+    detail_url_name = "fulfillment:shipment_detail"
+
     number = models.CharField(max_length=20, unique=True, editable=False)
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="shipments")
     warehouse = models.ForeignKey("inventory.Warehouse", on_delete=models.PROTECT, related_name="shipments")
@@ -101,8 +93,7 @@ class Shipment(ConcurrentTransitionMixin, models.Model):
                                       related_name="shipments")
     tracking_number = models.CharField(max_length=60, blank=True)
     shipping_cost = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = user_reference()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     packed_at = models.DateTimeField(null=True, blank=True)
@@ -130,12 +121,6 @@ class Shipment(ConcurrentTransitionMixin, models.Model):
             ("ship_shipment", "Can ship shipments"),
             ("deliver_shipment", "Can record delivery of shipments"),
         ]
-
-    def __str__(self) -> str:
-        return self.number
-
-    def get_absolute_url(self) -> str:
-        return reverse("fulfillment:shipment_detail", args=[self.number])
 
     @property
     def tracking_url(self) -> str:
@@ -173,9 +158,7 @@ class Shipment(ConcurrentTransitionMixin, models.Model):
     def out_for_delivery(self):
         pass
 
-    @transition(field=status, source=[ShipmentStatus.SHIPPED, ShipmentStatus.IN_TRANSIT,
-                                      ShipmentStatus.OUT_FOR_DELIVERY, ShipmentStatus.DELIVERY_FAILED],
-                target=ShipmentStatus.DELIVERED)
+    @transition(field=status, source=ON_THE_WAY_STATUSES, target=ShipmentStatus.DELIVERED)
     def deliver(self):
         pass
 
@@ -185,9 +168,7 @@ class Shipment(ConcurrentTransitionMixin, models.Model):
     def fail_delivery(self):
         pass
 
-    @transition(field=status, source=[ShipmentStatus.SHIPPED, ShipmentStatus.IN_TRANSIT,
-                                      ShipmentStatus.OUT_FOR_DELIVERY, ShipmentStatus.DELIVERY_FAILED],
-                target=ShipmentStatus.RETURNED_TO_SENDER)
+    @transition(field=status, source=ON_THE_WAY_STATUSES, target=ShipmentStatus.RETURNED_TO_SENDER)
     def return_to_sender(self):
         pass
 

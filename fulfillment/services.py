@@ -261,10 +261,7 @@ def shipment_scan(*, actor, shipment: Shipment, code: str, quantity: int = 1) ->
 
 def shipment_line_remove(*, actor, shipment: Shipment, line_id: int) -> None:
     """Take a line back out of a shipment that is still being packed."""
-    with transaction.atomic():
-        shipment = lock_shipment(shipment.pk)
-        _ensure_status(shipment, ShipmentStatus.PACKING, verb="changed")
-        ShipmentLine.objects.filter(shipment=shipment, pk=line_id).delete()
+    _delete_while_packing(shipment, ShipmentLine, line_id)
 
 
 def package_add(*, actor, shipment: Shipment, weight_kg: Decimal, length_cm: Decimal, width_cm: Decimal,
@@ -281,10 +278,15 @@ def package_add(*, actor, shipment: Shipment, weight_kg: Decimal, length_cm: Dec
 
 
 def package_remove(*, actor, shipment: Shipment, package_id: int) -> None:
+    _delete_while_packing(shipment, Package, package_id)
+
+
+def _delete_while_packing(shipment: Shipment, model, pk: int) -> None:
+    """Under the shipment's lock, refused unless it is still being packed: delete its `model` row `pk`."""
     with transaction.atomic():
         shipment = lock_shipment(shipment.pk)
         _ensure_status(shipment, ShipmentStatus.PACKING, verb="changed")
-        Package.objects.filter(shipment=shipment, pk=package_id).delete()
+        model.objects.filter(shipment=shipment, pk=pk).delete()
 
 
 def shipment_pack(*, actor, shipment: Shipment) -> Shipment:
@@ -304,22 +306,25 @@ def shipment_pack(*, actor, shipment: Shipment) -> Shipment:
     return shipment
 
 
+def _move(shipment: Shipment, name: str, *, verb: str) -> Shipment:
+    """Inside the caller's transaction: lock the shipment, run transition `name` and save the status."""
+    shipment = lock_shipment(shipment.pk)
+    _ensure_can(shipment, name, verb=verb)
+    getattr(shipment, name)()
+    shipment.save(update_fields=["status", "updated_at"])
+    return shipment
+
+
 def shipment_reopen(*, actor, shipment: Shipment) -> Shipment:
     with transaction.atomic():
-        shipment = lock_shipment(shipment.pk)
-        _ensure_can(shipment, "reopen", verb="reopened")
-        shipment.reopen()
-        shipment.save(update_fields=["status", "updated_at"])
+        shipment = _move(shipment, "reopen", verb="reopened")
     return shipment
 
 
 def shipment_cancel(*, actor, shipment: Shipment) -> Shipment:
     """Abandon a shipment that has not left: its items go back to be packed again."""
     with transaction.atomic():
-        shipment = lock_shipment(shipment.pk)
-        _ensure_can(shipment, "cancel", verb="cancelled")
-        shipment.cancel()
-        shipment.save(update_fields=["status", "updated_at"])
+        shipment = _move(shipment, "cancel", verb="cancelled")
         _record(shipment.order, f"Shipment {shipment.number} cancelled before it left.", actor=actor,
                 shipment=shipment.number)
     return shipment

@@ -46,6 +46,14 @@ def _form_errors(form) -> str:
     return " ".join(str(e) for errors in form.errors.values() for e in errors)
 
 
+def _found(detail, number: str, model, missing: str):
+    """The `model` row the selector `detail` finds for `number`; a 404 saying `missing` when there is none."""
+    try:
+        return detail(number)
+    except model.DoesNotExist:
+        raise Http404(missing) from None
+
+
 def _pdf(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
@@ -115,10 +123,7 @@ def wave_list(request: HttpRequest) -> HttpResponse:
 
 @staff_required("fulfillment.view_wave")
 def wave_detail(request: HttpRequest, number: str) -> HttpResponse:
-    try:
-        wave = selectors.wave_detail(number)
-    except Wave.DoesNotExist:
-        raise Http404("No such wave") from None
+    wave = _found(selectors.wave_detail, number, Wave, "No such wave")
     orders = list(wave.orders.all())
     return render(request, "fulfillment/wave_detail.html", {
         "wave": wave, "orders": orders, "rows": selectors.pick_list(warehouse=wave.warehouse, orders=orders)})
@@ -181,10 +186,7 @@ def _shipment_context(shipment: Shipment) -> dict:
 
 @staff_required("fulfillment.view_shipment")
 def shipment_detail(request: HttpRequest, number: str) -> HttpResponse:
-    try:
-        shipment = selectors.shipment_detail(number)
-    except Shipment.DoesNotExist:
-        raise Http404("No such shipment") from None
+    shipment = _found(selectors.shipment_detail, number, Shipment, "No such shipment")
     return render(request, "fulfillment/shipment_detail.html", _shipment_context(shipment))
 
 
@@ -258,25 +260,20 @@ def package_remove(request: HttpRequest, number: str, package_id: int) -> HttpRe
         actor=request.user, shipment=s, package_id=package_id), "Package removed from {number}.")
 
 
-@require_POST
-@staff_required("fulfillment.pack_shipment")
-def shipment_pack(request: HttpRequest, number: str) -> HttpResponse:
-    return _shipment_action(request, number, lambda s, d: services.shipment_pack(actor=request.user, shipment=s),
-                            "Shipment {number} packed.")
+def _shipment_move(service, done: str, permission: str = "fulfillment.pack_shipment"):
+    """The view of a POST that moves a shipment with a service taking nothing but the actor and the shipment."""
+
+    @require_POST
+    @staff_required(permission)
+    def view(request: HttpRequest, number: str) -> HttpResponse:
+        return _shipment_action(request, number, lambda s, d: service(actor=request.user, shipment=s), done)
+
+    return view
 
 
-@require_POST
-@staff_required("fulfillment.pack_shipment")
-def shipment_reopen(request: HttpRequest, number: str) -> HttpResponse:
-    return _shipment_action(request, number, lambda s, d: services.shipment_reopen(actor=request.user, shipment=s),
-                            "Shipment {number} reopened for packing.")
-
-
-@require_POST
-@staff_required("fulfillment.pack_shipment")
-def shipment_cancel(request: HttpRequest, number: str) -> HttpResponse:
-    return _shipment_action(request, number, lambda s, d: services.shipment_cancel(actor=request.user, shipment=s),
-                            "Shipment {number} cancelled.")
+shipment_pack = _shipment_move(services.shipment_pack, "Shipment {number} packed.")
+shipment_reopen = _shipment_move(services.shipment_reopen, "Shipment {number} reopened for packing.")
+shipment_cancel = _shipment_move(services.shipment_cancel, "Shipment {number} cancelled.")
 
 
 @require_POST
@@ -295,11 +292,8 @@ def shipment_track(request: HttpRequest, number: str) -> HttpResponse:
         "Tracking event recorded for {number}.", TrackingEventForm)
 
 
-@require_POST
-@staff_required("fulfillment.deliver_shipment")
-def shipment_deliver(request: HttpRequest, number: str) -> HttpResponse:
-    return _shipment_action(request, number, lambda s, d: services.shipment_mark_delivered(
-        actor=request.user, shipment=s), "Shipment {number} marked delivered.")
+shipment_deliver = _shipment_move(services.shipment_mark_delivered, "Shipment {number} marked delivered.",
+                                  "fulfillment.deliver_shipment")
 
 
 @staff_required("fulfillment.view_shipment")

@@ -1,29 +1,8 @@
 from django.contrib import admin
 
-from inventory.models import (
-    Allocation,
-    Product,
-    PurchaseOrder,
-    PurchaseOrderLine,
-    ReorderAlert,
-    StockLevel,
-    StockMovement,
-    Supplier,
-    Warehouse,
-)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written only by the services (the ledger, allocations): viewable, never edited here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from inventory.models import Allocation, Product, PurchaseOrder, PurchaseOrderLine, ReorderAlert, StockLevel
+from inventory.models import StockMovement, Supplier, Warehouse
+from oms.admin import FixedLinesInline, ReadOnlyAdmin
 
 
 class StockLevelInline(admin.TabularInline):
@@ -97,15 +76,10 @@ class ReorderAlertAdmin(ReadOnlyAdmin):
     list_select_related = ("stock_level__product", "stock_level__warehouse", "purchase_order")
 
 
-class PurchaseOrderLineInline(admin.TabularInline):
+class PurchaseOrderLineInline(FixedLinesInline):
     model = PurchaseOrderLine
     fields = ("product", "quantity_ordered", "quantity_received", "unit_cost")
     readonly_fields = ("product", "quantity_ordered", "quantity_received", "unit_cost")
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(PurchaseOrder)

@@ -1,6 +1,5 @@
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -8,6 +7,7 @@ from django.urls import reverse
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from inventory.enums import MovementKind, PurchaseOrderStatus, TaxClass
+from oms.models import user_reference
 
 
 class ProductQuerySet(models.QuerySet):
@@ -158,8 +158,7 @@ class StockMovement(models.Model):
     kind = models.CharField(max_length=20, choices=MovementKind.choices)
     on_hand_delta = models.IntegerField(default=0)
     allocated_delta = models.IntegerField(default=0)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+    actor = user_reference()
     order = models.ForeignKey("orders.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     purchase_order = models.ForeignKey("inventory.PurchaseOrder", null=True, blank=True, on_delete=models.SET_NULL,
                                        related_name="movements")
@@ -243,8 +242,7 @@ class PurchaseOrder(ConcurrentTransitionMixin, models.Model):
                       protected=True)
     note = models.TextField(blank=True)
     expected_at = models.DateField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = user_reference()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(null=True, blank=True)

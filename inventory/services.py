@@ -598,23 +598,23 @@ def _po_transition(po: PurchaseOrder, name: str, verb: str, *args) -> None:
     getattr(po, name)(*args)
 
 
-def purchase_order_send(*, actor, purchase_order: PurchaseOrder) -> PurchaseOrder:
+def _po_move(purchase_order: PurchaseOrder, name: str, verb: str, stamp: str) -> PurchaseOrder:
+    """Under the purchase order's lock: run transition `name` and set its timestamp field `stamp` to now."""
     with transaction.atomic():
         po = lock_purchase_order(purchase_order.pk)
-        _po_transition(po, "send", "sent")
-        po.sent_at = timezone.now()
-        po.save(update_fields=["status", "sent_at", "updated_at"])
+        _po_transition(po, name, verb)
+        setattr(po, stamp, timezone.now())
+        po.save(update_fields=["status", stamp, "updated_at"])
     return po
+
+
+def purchase_order_send(*, actor, purchase_order: PurchaseOrder) -> PurchaseOrder:
+    return _po_move(purchase_order, "send", "sent", "sent_at")
 
 
 def purchase_order_cancel(*, actor, purchase_order: PurchaseOrder) -> PurchaseOrder:
     """Cancel what is still outstanding; goods already received stay received."""
-    with transaction.atomic():
-        po = lock_purchase_order(purchase_order.pk)
-        _po_transition(po, "cancel", "cancelled")
-        po.cancelled_at = timezone.now()
-        po.save(update_fields=["status", "cancelled_at", "updated_at"])
-    return po
+    return _po_move(purchase_order, "cancel", "cancelled", "cancelled_at")
 
 
 def purchase_order_receive(*, actor, purchase_order: PurchaseOrder, quantities: dict[int, int]) -> PurchaseOrder:

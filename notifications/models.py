@@ -1,9 +1,9 @@
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from notifications.enums import UNFINISHED_STATUSES, NotificationChannel, NotificationStatus
+from oms.models import user_reference
 
 
 # What claims a message once: the same message to the same recipient about the same thing.
@@ -35,8 +35,7 @@ class Notification(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
     last_error = models.TextField(blank=True)
     subject = models.CharField(max_length=200, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = user_reference()
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 

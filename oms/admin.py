@@ -18,6 +18,37 @@ class SequenceAdmin(admin.ModelAdmin):
         return False
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that only the services write (state machines, ledgers, immutable history): viewable, never
+    added, changed or deleted here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class FixedLinesInline(admin.TabularInline):
+    """Lines that a service writes with their parent: shown in the parent's page, never added or removed here."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(FixedLinesInline):
+    """Lines that only the services write: shown, not changed either."""
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 class IgnoreUnreadableInitialMixin:
     """The add form's initial values come from the query string (`?product=12`); a value that is
     not a key of the related model would crash the form's rendering, so it is left out."""

@@ -1,4 +1,30 @@
+from django.conf import settings
 from django.db import models
+from django.urls import reverse
+
+
+def user_reference() -> models.ForeignKey:
+    """The staff user who did something: optional, kept as None when the account is deleted, and with no
+    reverse accessor on the user (many models point at users this way)."""
+    return models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+
+
+class KnownByNumber(models.Model):
+    """A row people name by its business number (a shipment, an RMA, an invoice): it shows as that number,
+    and its staff page is the URL named `detail_url_name`, given the number. Abstract and field-less: the
+    subclass declares `number` itself."""
+
+    detail_url_name = ""
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse(self.detail_url_name, args=[self.number])
 
 
 class Sequence(models.Model):

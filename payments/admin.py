@@ -2,34 +2,16 @@
 
 from django.contrib import admin
 
+from oms.admin import FixedLinesInline, ReadOnlyAdmin, ReadOnlyInline
 from payments.models import CreditNote, Invoice, InvoiceLine, Payment, PaymentTransaction, SimulatedGatewayCall, \
     TaxRate
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class TransactionInline(admin.TabularInline):
+class TransactionInline(ReadOnlyInline):
     model = PaymentTransaction
-    extra = 0
-    can_delete = False
     fields = ("created_at", "kind", "amount", "currency", "outcome", "gateway_reference", "error_message",
               "idempotency_key", "actor")
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Payment)
@@ -51,15 +33,10 @@ class PaymentTransactionAdmin(ReadOnlyAdmin):
     list_select_related = ("payment",)
 
 
-class InvoiceLineInline(admin.TabularInline):
+class InvoiceLineInline(FixedLinesInline):
     model = InvoiceLine
-    extra = 0
-    can_delete = False
     readonly_fields = ("position", "sku", "description", "quantity", "unit_price", "discount", "net_amount",
                        "tax_rate", "tax_amount", "total")
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Invoice)

@@ -1,6 +1,5 @@
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -8,6 +7,7 @@ from django.urls import reverse
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from inventory.enums import TaxClass
+from oms.models import KnownByNumber, user_reference
 from payments.enums import (
     FINAL_OUTCOMES,
     InvoiceStatus,
@@ -170,8 +170,7 @@ class PaymentTransaction(models.Model):
     notify_customer = models.BooleanField(
         default=True, help_text="A refund is told to the customer by payments' own message; off when the caller "
                                 "(a return) tells them itself.")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+    actor = user_reference()
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
@@ -223,8 +222,10 @@ class InvoiceQuerySet(models.QuerySet):
         return self.select_related("order")
 
 
-class Invoice(ConcurrentTransitionMixin, models.Model):
+class Invoice(ConcurrentTransitionMixin, KnownByNumber):
     """An issued invoice: its number is gapless per year, its contents a snapshot."""
+
+    detail_url_name = "payments:invoice_detail"
 
     number = models.CharField(max_length=30, unique=True, editable=False)
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="invoices")
@@ -241,8 +242,7 @@ class Invoice(ConcurrentTransitionMixin, models.Model):
     total = models.DecimalField(**MONEY)
     paid_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
-    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="+")
+    issued_by = user_reference()
 
     objects = InvoiceQuerySet.as_manager()
 
@@ -254,12 +254,6 @@ class Invoice(ConcurrentTransitionMixin, models.Model):
                                     name="invoice_one_live_per_order"),
         ]
         permissions = [("issue_invoice", "Can issue an invoice"), ("void_invoice", "Can void an invoice")]
-
-    def __str__(self) -> str:
-        return self.number
-
-    def get_absolute_url(self) -> str:
-        return reverse("payments:invoice_detail", args=[self.number])
 
     @transition(field=status, source=[InvoiceStatus.OPEN, InvoiceStatus.OVERDUE], target=InvoiceStatus.PAID)
     def pay(self):
@@ -310,8 +304,7 @@ class CreditNote(models.Model):
     tax_amount = models.DecimalField(**MONEY)
     reason = models.CharField(max_length=255, blank=True)
     issued_at = models.DateTimeField()
-    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="+")
+    issued_by = user_reference()
 
     class Meta:
         ordering = ["-issued_at", "-pk"]

@@ -78,6 +78,12 @@ def payment_detail(request, pk: int):
     return render(request, "payments/payment_detail.html", context)
 
 
+def _form_key(payment: Payment, operation: str, data: dict) -> str:
+    """The idempotency key of a staff form's money operation: the form's one-time request key makes a
+    double click or a resubmitted form the same operation."""
+    return f"payment-{payment.pk}:{operation}:form:{data['request_key']}"
+
+
 def _payment_action(request, pk: int, form_class, action):
     payment = get_object_or_404(Payment, pk=pk)
     form = form_class(request.POST)
@@ -96,7 +102,7 @@ def _payment_action(request, pk: int, form_class, action):
 def payment_capture(request, pk: int):
     def capture(payment, data):
         row = services.payment_capture(actor=request.user, payment=payment, amount=data["amount"],
-                                       idempotency_key=f"payment-{payment.pk}:capture:form:{data['request_key']}")
+                                       idempotency_key=_form_key(payment, "capture", data))
         _report(request, row, f"Captured {row.amount} {row.currency}.")
 
     return _payment_action(request, pk, CaptureForm, capture)
@@ -117,8 +123,7 @@ def payment_void(request, pk: int):
 def payment_refund(request, pk: int):
     def refund(payment, data):
         row = services.payment_refund(actor=request.user, payment=payment, amount=data["amount"],
-                                      reason=data["reason"],
-                                      idempotency_key=f"payment-{payment.pk}:refund:form:{data['request_key']}")
+                                      reason=data["reason"], idempotency_key=_form_key(payment, "refund", data))
         _report(request, row, f"Refunded {row.amount} {row.currency}.")
 
     return _payment_action(request, pk, RefundForm, refund)
@@ -131,7 +136,7 @@ def payment_record_manual(request, pk: int):
         row = services.payment_record_manual(
             actor=request.user, order=payment.order, amount=data["amount"], currency=data["currency"],
             reference=data["reference"], note=data["note"],
-            idempotency_key=f"payment-{payment.pk}:manual:form:{data['request_key']}",
+            idempotency_key=_form_key(payment, "manual", data),
         )
         messages.success(request, f"Recorded {row.amount} {row.currency} received.")
 

@@ -2,20 +2,15 @@
 
 from django.contrib import admin
 
-from oms.admin import IgnoreUnreadableInitialMixin
+from oms.admin import FixedLinesInline, IgnoreUnreadableInitialMixin
 from returns.models import NonReturnableProduct, ReturnLine, ReturnRequest
 
 
-class ReturnLineInline(admin.TabularInline):
+class ReturnLineInline(FixedLinesInline):
     model = ReturnLine
-    extra = 0
-    can_delete = False
     fields = ("order_line", "quantity", "reason", "customer_comment", "quantity_received", "outcome",
               "inspection_note")
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ReturnRequest)

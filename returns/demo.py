@@ -32,6 +32,17 @@ def _drive(rma: ReturnRequest, target: str) -> None:
     if target == ReturnStatus.REJECTED:
         services.return_reject(actor=None, return_request=rma, reason="The item shows signs of use.")
         return
+    advance(rma, target)
+    if target == ReturnStatus.REFUNDED:
+        services.return_refund(actor=None, return_request=rma)
+    elif target == ReturnStatus.EXCHANGED:
+        services.return_exchange(actor=None, return_request=rma)
+
+
+def advance(rma: ReturnRequest, target: str) -> None:
+    """Take a requested return through approval, receipt of every unit and inspection, as far as `target`
+    (all three for a refund or an exchange, none for a return that stays requested). Damaged items are
+    scrapped, others restocked."""
     if target == ReturnStatus.REQUESTED:
         return
     for step in STEPS[:STEPS.index(target) + 1] if target in STEPS else STEPS:
@@ -45,10 +56,6 @@ def _drive(rma: ReturnRequest, target: str) -> None:
                 line.pk: services.InspectionDecision(
                     InspectionOutcome.SCRAP if line.reason == ReturnReason.DAMAGED else InspectionOutcome.RESTOCK)
                 for line in rma.lines.all()})
-    if target == ReturnStatus.REFUNDED:
-        services.return_refund(actor=None, return_request=rma)
-    elif target == ReturnStatus.EXCHANGED:
-        services.return_exchange(actor=None, return_request=rma)
 
 
 def after_orders(*, stdout) -> None:

@@ -1,12 +1,12 @@
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from oms.models import KnownByNumber, user_reference
 from returns.enums import (
     AWAITING_ITEMS_STATUSES,
     OPEN_STATUSES,
@@ -31,8 +31,10 @@ class ReturnRequestQuerySet(models.QuerySet):
         return self.filter(status__in=AWAITING_ITEMS_STATUSES)
 
 
-class ReturnRequest(ConcurrentTransitionMixin, models.Model):
+class ReturnRequest(ConcurrentTransitionMixin, KnownByNumber):
     """A return merchandise authorization (RMA): what comes back, why, and how it is settled."""
+
+    detail_url_name = "returns:return_detail"
 
     number = models.CharField(max_length=20, unique=True, editable=False)
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="returns")
@@ -43,8 +45,7 @@ class ReturnRequest(ConcurrentTransitionMixin, models.Model):
         default=False, help_text="A reason that is the seller's fault: the label is free and shipping is refunded.")
     note = models.TextField(blank=True, help_text="Staff note.")
     policy_override_note = models.TextField(blank=True)
-    policy_overridden_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                             on_delete=models.SET_NULL, related_name="+")
+    policy_overridden_by = user_reference()
     decision_note = models.CharField(max_length=255, blank=True, help_text="Why it was rejected or cancelled.")
 
     refund_amount = models.DecimalField(**MONEY)
@@ -63,8 +64,7 @@ class ReturnRequest(ConcurrentTransitionMixin, models.Model):
     inspected_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = user_reference()
 
     objects = ReturnRequestQuerySet.as_manager()
 
@@ -82,12 +82,6 @@ class ReturnRequest(ConcurrentTransitionMixin, models.Model):
             ("close_return", "Can close or cancel a return"),
             ("override_policy", "Can accept a return outside the return policy"),
         ]
-
-    def __str__(self) -> str:
-        return self.number
-
-    def get_absolute_url(self) -> str:
-        return reverse("returns:return_detail", args=[self.number])
 
     def get_customer_url(self) -> str:
         return reverse("returns:customer_return_detail", args=[self.order.tracking_token, self.number])

@@ -172,15 +172,24 @@ def return_request_create(*, actor, order: Order, lines: list[ReturnLineInput], 
 
 def return_approve(*, actor, return_request: ReturnRequest, note: str = "") -> ReturnRequest:
     """Accept the request: the customer gets the RMA number and a return label."""
+    return _move_and_stamp(actor=actor, return_request=return_request, name="approve", stamp="approved_at",
+                           message="Return {number} approved; return label sent.", note=note,
+                           email=ReturnEmailKind.APPROVED)
+
+
+def _move_and_stamp(*, actor, return_request: ReturnRequest, name: str, stamp: str, message: str, note: str,
+                    email: str, customer_visible: bool = True) -> ReturnRequest:
+    """Under the return's lock: run transition `name`, set the timestamp field `stamp` to now, record
+    `message` (with the staff note, if any) as an event and queue the customer's e-mail."""
     with transaction.atomic():
         rma = lock_return(return_request.pk)
-        _ensure_can(rma, "approve", actor)
-        rma.approve()
-        rma.approved_at = timezone.now()
-        rma.save(update_fields=["status", "approved_at", "updated_at"])
-        _event(rma, actor, f"Return {rma.number} approved; return label sent."
-               + (f" {note.strip()}" if note.strip() else ""))
-        _email(rma, ReturnEmailKind.APPROVED)
+        _ensure_can(rma, name, actor)
+        getattr(rma, name)()
+        setattr(rma, stamp, timezone.now())
+        rma.save(update_fields=["status", stamp, "updated_at"])
+        _event(rma, actor, message.format(number=rma.number) + (f" {note.strip()}" if note.strip() else ""),
+               customer_visible=customer_visible)
+        _email(rma, email)
     return rma
 
 
@@ -507,13 +516,6 @@ def return_exchange(*, actor, return_request: ReturnRequest, note: str = "") -> 
 
 
 def return_close(*, actor, return_request: ReturnRequest, note: str = "") -> ReturnRequest:
-    with transaction.atomic():
-        rma = lock_return(return_request.pk)
-        _ensure_can(rma, "close", actor)
-        rma.close()
-        rma.closed_at = timezone.now()
-        rma.save(update_fields=["status", "closed_at", "updated_at"])
-        _event(rma, actor, f"Return {rma.number} closed." + (f" {note.strip()}" if note.strip() else ""),
-               customer_visible=False)
-        _email(rma, ReturnEmailKind.CLOSED)
-    return rma
+    return _move_and_stamp(actor=actor, return_request=return_request, name="close", stamp="closed_at",
+                           message="Return {number} closed.", note=note, email=ReturnEmailKind.CLOSED,
+                           customer_visible=False)

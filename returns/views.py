@@ -83,14 +83,14 @@ def _lines(rma):
     return list(rma.lines.all())
 
 
-def _approve(request, rma, form) -> str:
-    services.return_approve(actor=request.user, return_request=rma, note=form.cleaned_data["note"])
-    return f"Return {rma.number} approved; the customer gets the label."
+def _one_field(service, field: str, done: str):
+    """The run of an action whose form has one field (the staff note or the reason), passed on by name."""
 
+    def run(request, rma, form) -> str:
+        service(actor=request.user, return_request=rma, **{field: form.cleaned_data[field]})
+        return done.format(number=rma.number)
 
-def _reject(request, rma, form) -> str:
-    services.return_reject(actor=request.user, return_request=rma, reason=form.cleaned_data["reason"])
-    return f"Return {rma.number} rejected."
+    return run
 
 
 def _receive(request, rma, form) -> str:
@@ -115,16 +115,6 @@ def _exchange(request, rma, form) -> str:
     return f"Replacement order {rma.replacement_order.number} placed at no charge."
 
 
-def _close(request, rma, form) -> str:
-    services.return_close(actor=request.user, return_request=rma, note=form.cleaned_data["note"])
-    return f"Return {rma.number} closed."
-
-
-def _cancel(request, rma, form) -> str:
-    services.return_cancel(actor=request.user, return_request=rma, reason=form.cleaned_data["reason"])
-    return f"Return {rma.number} cancelled."
-
-
 def _form(form_class, prefix: str, **kwargs):
     return lambda rma, data=None: form_class(data, prefix=prefix, **kwargs)
 
@@ -134,17 +124,21 @@ def _lines_form(form_class, prefix: str):
 
 
 ACTIONS = {action.name: action for action in [
-    ReturnAction("approve", "Approve", "success", _form(forms.NoteForm, "approve"), _approve,
+    ReturnAction("approve", "Approve", "success", _form(forms.NoteForm, "approve"),
+                 _one_field(services.return_approve, "note", "Return {number} approved; the customer gets the label."),
                  confirm="Approve this return and e-mail the label?"),
-    ReturnAction("reject", "Reject", "outline-danger", _form(forms.ReasonForm, "reject"), _reject),
+    ReturnAction("reject", "Reject", "outline-danger", _form(forms.ReasonForm, "reject"),
+                 _one_field(services.return_reject, "reason", "Return {number} rejected.")),
     ReturnAction("receive", "Confirm receipt", "primary", _lines_form(forms.ReceiveForm, "receive"), _receive),
     ReturnAction("inspect", "Record inspection", "primary", _lines_form(forms.InspectForm, "inspect"), _inspect),
     ReturnAction("refund", "Refund", "success", _form(forms.RefundForm, "refund"), _refund,
                  confirm="Refund this return to the customer's payment?"),
     ReturnAction("exchange", "Exchange", "outline-success", _form(forms.NoteForm, "exchange"), _exchange,
                  confirm="Send the items again as a free replacement order?"),
-    ReturnAction("close", "Close", "outline-secondary", _form(forms.NoteForm, "close"), _close),
-    ReturnAction("cancel", "Cancel return", "outline-danger", _form(forms.ReasonForm, "cancel"), _cancel),
+    ReturnAction("close", "Close", "outline-secondary", _form(forms.NoteForm, "close"),
+                 _one_field(services.return_close, "note", "Return {number} closed.")),
+    ReturnAction("cancel", "Cancel return", "outline-danger", _form(forms.ReasonForm, "cancel"),
+                 _one_field(services.return_cancel, "reason", "Return {number} cancelled.")),
 ]}
 
 
@@ -264,11 +258,17 @@ def customer_return_create(request, token: str):
         "window_days": window_days(), "window_ends": window_ends_at(order)})
 
 
-@customer_page
-def customer_return_detail(request, token: str, number: str):
+def _customer_return(token: str, number: str) -> ReturnRequest:
+    """The return `number` of the order whose tracking link carries `token`; 404 for any other."""
     rma = selectors.return_for_customer(tracking_token=token, number=number)
     if rma is None:
         raise Http404("No such return")
+    return rma
+
+
+@customer_page
+def customer_return_detail(request, token: str, number: str):
+    rma = _customer_return(token, number)
     return render(request, "returns/customer_return_detail.html", {
         "rma": rma, "order": rma.order, "lines": rma.lines.all(), "label": rma.status in LABEL_STATUSES,
         "events": selectors.return_events(rma, customer_only=True)})
@@ -276,9 +276,7 @@ def customer_return_detail(request, token: str, number: str):
 
 @customer_page
 def customer_return_label(request, token: str, number: str):
-    rma = selectors.return_for_customer(tracking_token=token, number=number)
-    if rma is None:
-        raise Http404("No such return")
+    rma = _customer_return(token, number)
     return _label_response(rma)
 
 
@@ -286,9 +284,7 @@ def customer_return_label(request, token: str, number: str):
 @customer_page
 def customer_return_cancel(request, token: str, number: str):
     """The customer withdraws a return they no longer want to send (before the items are on their way)."""
-    rma = selectors.return_for_customer(tracking_token=token, number=number)
-    if rma is None:
-        raise Http404("No such return")
+    rma = _customer_return(token, number)
     try:
         services.return_cancel(actor=None, return_request=rma, reason="Withdrawn by the customer.")
         messages.success(request, f"Your return {rma.number} is cancelled.")

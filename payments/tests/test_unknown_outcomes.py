@@ -12,13 +12,8 @@ from payments.enums import PaymentStatus, TransactionOutcome
 from payments.gateways import GatewayTimeout
 from payments.gateways.simulated import SimulatedGateway
 from payments.models import Payment
-from payments.services import (
-    payment_authorize,
-    payment_capture,
-    payment_capture_for_order,
-    payment_for_order,
-    payment_retry_unknown,
-)
+from payments.services import payment_authorize, payment_capture, payment_capture_for_order, payment_for_order
+from payments.services import payment_retry_unknown
 from tests.factories import ProductFactory, make_order
 
 pytestmark = pytest.mark.django_db

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from orders.models import Order
 from returns import services
+from returns.demo import advance
 from returns.enums import ReturnReason, ReturnStatus
 from returns.models import NonReturnableProduct, ReturnRequest
 from returns.tests.conftest import line_inputs
@@ -19,16 +20,7 @@ pytestmark = pytest.mark.django_db
 def _rma(order, *specs, status=ReturnStatus.REQUESTED):
     rma = services.return_request_create(actor=None, order=order,
                                          lines=line_inputs(order, *(specs or [(0, 1, ReturnReason.DAMAGED)])))
-    steps = [ReturnStatus.APPROVED, ReturnStatus.ITEMS_RECEIVED, ReturnStatus.INSPECTED]
-    for step in steps[:steps.index(status) + 1] if status in steps else []:
-        if step == ReturnStatus.APPROVED:
-            services.return_approve(actor=None, return_request=rma)
-        elif step == ReturnStatus.ITEMS_RECEIVED:
-            services.return_receive(actor=None, return_request=rma,
-                                    quantities={line.pk: line.quantity for line in rma.lines.all()})
-        else:
-            services.return_inspect(actor=None, return_request=rma, decisions={
-                line.pk: services.InspectionDecision("scrap") for line in rma.lines.all()})
+    advance(rma, status)
     return ReturnRequest.objects.get(pk=rma.pk)
 
 

@@ -62,13 +62,19 @@ def test_a_bad_line_is_shown_and_nothing_is_saved(staff_login, live_server, sale
     assert Order.objects.count() == 0
 
 
-def test_sales_cancels_with_a_reason_and_the_timeline_shows_it(staff_login, live_server, sales_user, settings):
+def _open_submitted_order(staff_login, live_server, user, settings):
+    """Given a submitted, unverified order of one line, `user` signed in on its page."""
     settings.OMS_AUTO_VERIFY = False
     customer = services.customer_create(actor=None, name="Ada", email="ada@example.com")
     order = services.order_create(actor=None, customer=customer, shipping_address=address(), submit=True,
                                   lines=[services.LineInput(product=ProductFactory(), quantity=1)])
-    page = staff_login(sales_user)
+    page = staff_login(user)
     page.goto(f"{live_server.url}{order.get_absolute_url()}")
+    return page, order
+
+
+def test_sales_cancels_with_a_reason_and_the_timeline_shows_it(staff_login, live_server, sales_user, settings):
+    page, order = _open_submitted_order(staff_login, live_server, sales_user, settings)
 
     page.get_by_role("button", name="Cancel order").click()
     dialog = page.locator("#modal-cancel")
@@ -82,12 +88,7 @@ def test_sales_cancels_with_a_reason_and_the_timeline_shows_it(staff_login, live
 
 
 def test_the_warehouse_sees_no_cancel_button(staff_login, live_server, warehouse_user, settings):
-    settings.OMS_AUTO_VERIFY = False
-    customer = services.customer_create(actor=None, name="Ada", email="ada@example.com")
-    order = services.order_create(actor=None, customer=customer, shipping_address=address(), submit=True,
-                                  lines=[services.LineInput(product=ProductFactory(), quantity=1)])
-    page = staff_login(warehouse_user)
-    page.goto(f"{live_server.url}{order.get_absolute_url()}")
+    page, order = _open_submitted_order(staff_login, live_server, warehouse_user, settings)
     expect(page.locator("h1")).to_contain_text(order.number)
     expect(page.get_by_role("button", name="Cancel order")).to_have_count(0)
     expect(page.get_by_role("link", name="New order")).to_have_count(0)
