@@ -1,5 +1,7 @@
 """Each role is shown only what it may do: no link or button in the back-office answers 403.
 
+The same walk also fails a page that shows template syntax as text (a `{#` comment split over lines).
+
 The test walks the staff screens as each role, from the dashboard, following every link it is shown,
 and sends every form it finds (inside a rolled-back transaction, so that one button's effect cannot
 hide another's refusal). Each view is visited a few times per role (by its URL name), not once per
@@ -57,7 +59,10 @@ def _refusals(client, start: str) -> list[str]:
             continue
         if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
             continue
-        links, actions = _targets(url, response.content.decode())
+        html = response.content.decode()
+        if "{#" in html or "{%" in html:
+            refused.append(f"template syntax shown as text on {url}")
+        links, actions = _targets(url, html)
         queue.extend(link for link in links if link not in seen)
         for action in actions:
             if posts[_view(action)] >= VISITS_PER_VIEW:
