@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 
 from oms import operations
@@ -9,11 +11,18 @@ from payments import views as payments_views
 admin.site.site_header = "OMS administration"
 admin.site.site_title = "OMS admin"
 
+
+def favicon(request):
+    """Browsers ask for /favicon.ico on pages that name no icon (the Django admin's)."""
+    return redirect(static("img/favicon.svg"), permanent=True)
+
+
 urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
+    path("favicon.ico", favicon),
     path("health/", operations.Health.as_view(), name="health"),
     path("health/live", operations.live, name="health_live"),
     path("metrics", operations.metrics, name="metrics"),

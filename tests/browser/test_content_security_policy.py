@@ -29,6 +29,9 @@ def test_the_main_pages_run_under_the_policy_without_a_violation(watched_page, s
     confirmed.refresh_from_db()
     confirmed = services.order_release_to_fulfillment(actor=None, order=confirmed)
     shipment = shipment_start(actor=None, order=confirmed, warehouse=Warehouse.objects.get(code="MAIN"))
+    missing = []
+    watched_page.on("response", lambda response: missing.append(f"{response.status} {response.url}")
+                    if response.status >= 400 else None)
     page = staff_login(manager_user)  # the sign-in and second-factor pages are watched too
     assert_no_violation(page, "sign-in")
 
@@ -52,6 +55,7 @@ def test_the_main_pages_run_under_the_policy_without_a_violation(watched_page, s
         assert "script-src 'self'" in policy and "object-src 'none'" in policy, name
         page.wait_for_load_state("load")
         assert_no_violation(page, name)
+    assert missing == []  # no page asks for a file that is not there (a favicon, a font, a map)
 
     page.goto(f"{live_server.url}{reverse('orders:order_list')}")
     expect(page.locator("#order-table")).to_contain_text(confirmed.number)
