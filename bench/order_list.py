@@ -61,7 +61,7 @@ def fill(n_orders: int, n_customers: int) -> None:
         cur.execute("ANALYZE orders_order; ANALYZE orders_customer;")
 
 
-def measure(client: Client, label: str, path: str, repeat: int = 5) -> None:
+def measure(client: Client, label: str, path: str, repeat: int = 5, baseline: float | None = None) -> float:
     times, queries = [], 0
     for _ in range(repeat):
         with CaptureQueriesContext(connection) as ctx:
@@ -70,7 +70,22 @@ def measure(client: Client, label: str, path: str, repeat: int = 5) -> None:
             times.append(time.perf_counter() - start)
         assert response.status_code == 200, (path, response.status_code)
         queries = len(ctx.captured_queries)
-    print(f"{label:<28} {statistics.median(times) * 1000:8.1f} ms   {queries:2d} queries   {path}")
+    median = statistics.median(times)
+    ratio = f"{median / baseline:7.1f}x" if baseline else "        "
+    print(f"{label:<28} {median * 1000:8.1f} ms {ratio}  {queries:2d} queries   {path}")
+    return median
+
+
+def exact_count(label: str, sql: str, repeat: int = 3, baseline: float | None = None) -> None:
+    """What a plain COUNT(*) would cost, for comparison with the list's bounded count and estimate."""
+    times = []
+    for _ in range(repeat):
+        with connection.cursor() as cur:
+            start = time.perf_counter()
+            cur.execute(sql)
+            times.append(time.perf_counter() - start)
+    median = statistics.median(times)
+    print(f"{label:<28} {median * 1000:8.1f} ms {median / baseline:7.1f}x  (SQL only: {sql})")
 
 
 def prepare_database() -> None:
@@ -90,6 +105,16 @@ def manager_client() -> Client:
     return client
 
 
+def saved_view(client: Client):
+    from django.http import QueryDict
+
+    from orders.saved_views import saved_view_save
+
+    user = get_user_model().objects.get(username="bench-manager")
+    return saved_view_save(actor=user, name="Bench rush", params=QueryDict("priority=rush&status=confirmed"),
+                           columns=["customer", "payment_status"], sort="-created_at")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--orders", type=int, default=1_000_000)
@@ -102,12 +127,19 @@ def main() -> None:
           f"{Customer.objects.count():,} customers")
     client = manager_client()
     email = Customer.objects.filter(email__startswith="bench").order_by("pk").values_list("email", flat=True)[7]
-    measure(client, "first page", "/orders/")
-    measure(client, "page 200 (offset 9,950)", "/orders/?page=200")
-    measure(client, "status filter", "/orders/?status=in_fulfillment")
-    measure(client, "search by e-mail", f"/orders/?q={email}")
-    measure(client, "search by order number", "/orders/?q=BN-000500000")
-    measure(client, "sorted by total", "/orders/?sort=-total")
+    # Ratios are to /health/live, a view that touches no database, measured in the same run.
+    baseline = measure(client, "minimal view (baseline)", "/health/live")
+    measure(client, "first page", "/orders/", baseline=baseline)
+    measure(client, "page 200 (offset 9,950)", "/orders/?page=200", baseline=baseline)
+    measure(client, "status filter", "/orders/?status=in_fulfillment", baseline=baseline)
+    measure(client, "search by e-mail", f"/orders/?q={email}", baseline=baseline)
+    measure(client, "search by order number", "/orders/?q=BN-000500000", baseline=baseline)
+    measure(client, "sorted by total", "/orders/?sort=-total", baseline=baseline)
+    view = saved_view(client)
+    measure(client, "saved view (rush, 2 columns)", view.get_absolute_url(), baseline=baseline)
+    exact_count("exact COUNT(*) of all", "SELECT count(*) FROM orders_order", baseline=baseline)
+    exact_count("exact COUNT(*) of a status", "SELECT count(*) FROM orders_order WHERE status = 'in_fulfillment'",
+                baseline=baseline)
 
 
 if __name__ == "__main__":

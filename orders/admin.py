@@ -15,6 +15,7 @@ from orders.models import (
     OrderHold,
     OrderLine,
     OrderVersion,
+    SavedView,
     Tag,
 )
 
@@ -163,6 +164,17 @@ class TagAdmin(admin.ModelAdmin):
 
     list_display = ("name", "colour")
     search_fields = ("name",)
+
+
+@admin.register(SavedView)
+class SavedViewAdmin(admin.ModelAdmin):
+    """Staff save views on the order list; here an admin can rename, re-share or remove one."""
+
+    list_display = ("name", "owner", "shared_with", "sort", "updated_at")
+    list_filter = ("shared_with",)
+    search_fields = ("name", "owner__username")
+    raw_id_fields = ("owner",)
+    readonly_fields = ("created_at", "updated_at")
 
 
 class BulkJobResultInline(admin.TabularInline):

@@ -497,6 +497,38 @@ class Tag(models.Model):
         return self.name
 
 
+class SavedView(models.Model):
+    """A named order list: its filter, columns and sort, kept by one staff member and shown as a tab
+    on the order list, to its owner only or to everyone in one role (a group)."""
+
+    name = models.CharField(max_length=60)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    shared_with = models.ForeignKey(
+        "auth.Group", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="A role whose members also see this view; empty keeps it private.",
+    )
+    # The filter as the order list's query string (only the filter's own parameters, checked when saved).
+    query = models.CharField(max_length=1000, blank=True)
+    columns = models.JSONField(default=list, blank=True, help_text="The optional columns shown, in order.")
+    sort = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="savedview_name_per_owner")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        params = [self.query] if self.query else []
+        if self.sort:
+            params.append(f"sort={self.sort}")
+        params.append(f"view={self.pk}")
+        return f"{reverse('orders:order_list')}?{'&'.join(params)}"
+
+
 class BulkJob(models.Model):
     """One action run on many orders, each through its own service call; a worker runs it and the
     staff page follows its progress. Each order's outcome is a `BulkJobResult` row, so a job that is

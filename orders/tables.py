@@ -3,6 +3,11 @@ from django.utils.html import format_html, format_html_join
 
 from orders.models import Order
 
+# Columns a saved view may show or leave out (the tick box and the order number are always there).
+OPTIONAL_COLUMNS = ("created_at", "customer", "channel", "priority", "status", "payment_status",
+                    "fulfillment_status", "total", "ship_by", "tags")
+SORTABLE_COLUMNS = ("number", "created_at", "customer", "channel", "priority", "status", "total", "ship_by")
+
 
 class OrderTable(tables.Table):
     select = tables.CheckBoxColumn(accessor="number", orderable=False,
@@ -16,19 +21,36 @@ class OrderTable(tables.Table):
     channel = tables.Column()
     priority = tables.Column()
     status = tables.Column()
+    payment_status = tables.Column(accessor="pk", orderable=False, verbose_name="Payment")
+    fulfillment_status = tables.Column(accessor="pk", orderable=False, verbose_name="Fulfilment")
     total = tables.Column(attrs={"td": {"class": "text-end"}, "th": {"class": "text-end"}})
     ship_by = tables.DateTimeColumn(format="m-d H:i", verbose_name="Ship by")
     tags = tables.Column(accessor="pk", orderable=False, verbose_name="Tags")
 
     class Meta:
         model = Order
-        fields = ("select", "number", "created_at", "customer", "channel", "priority", "status", "total", "ship_by",
-                  "tags")
+        fields = ("select", "number", *OPTIONAL_COLUMNS)
         order_by = ("-created_at",)
         attrs = {"class": "table table-hover table-sm align-middle bg-white", "id": "order-table"}
 
+    def __init__(self, *args, payment_statuses=None, fulfillment_statuses=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Filled for the rows of the page shown (a query each), never for the whole list.
+        self.payment_statuses = payment_statuses or {}
+        self.fulfillment_statuses = fulfillment_statuses or {}
+
     def render_status(self, record, value):
         return format_html('<span class="badge status-badge status-{}">{}</span>', record.status, value)
+
+    def render_payment_status(self, record):
+        status = self.payment_statuses.get(record.pk)
+        if status is None:
+            return "—"
+        return format_html('<span class="badge payment-badge payment-{}">{}</span>', status.value, status.label)
+
+    def render_fulfillment_status(self, record):
+        code, label = self.fulfillment_statuses.get(record.pk, ("", "—"))
+        return format_html('<span class="fulfilment-{}">{}</span>', code, label) if code else label
 
     def render_priority(self, record, value):
         return format_html('<span class="priority-{}">{}</span>', record.priority, value)

@@ -5,6 +5,7 @@ from urllib.parse import quote
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import Group
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
@@ -19,12 +20,13 @@ from oms.decorators import staff_required
 from oms.exceptions import DomainError, NotPermitted
 from oms.exports import export_response
 from orders import forms as order_forms
-from orders import bulk, selectors, services
+from orders import bulk, saved_views, selectors, services
 from orders import exports as order_exports
 from orders.enums import CHANGEABLE_STATUSES, OPEN_EXPOSURE_STATUSES, BulkJobStatus, OrderStatus, Priority
 from orders.filters import OrderFilter
 from orders.models import BulkJob, Customer, Order
-from orders.tables import OrderTable
+from orders.tables import OPTIONAL_COLUMNS, OrderTable
+from payments.selectors import payment_statuses_for
 from payments.services import payment_card_tokenize
 
 
@@ -68,12 +70,34 @@ class OrderListView(LoginRequiredMixin, PermissionRequiredMixin, SingleTableMixi
             params = request.GET.copy()
             params["page"] = "1"
             return redirect(f"{request.path}?{params.urlencode()}")
+        self.saved_view = saved_views.saved_view_visible(request.user, request.GET.get("view"))
         return super().get(request, *args, **kwargs)
+
+    def get_table_kwargs(self):
+        columns = self.saved_view.columns if self.saved_view else OPTIONAL_COLUMNS
+        return {"exclude": [c for c in OPTIONAL_COLUMNS if c not in columns]}
+
+    def get_table(self, **kwargs):
+        table = super().get_table(**kwargs)
+        rows = [row.record for row in table.page.object_list] if hasattr(table, "page") else []
+        if "payment_status" not in table.exclude:
+            table.payment_statuses = payment_statuses_for(rows)
+        if "fulfillment_status" not in table.exclude:
+            table.fulfillment_statuses = selectors.fulfillment_statuses_for(rows)
+        return table
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["bulk_actions"] = bulk.actions_for(self.request.user)
         context["priorities"] = Priority.choices
+        context["count"] = selectors.order_count(context["filter"].qs)
+        context["saved_views"] = saved_views.saved_views_for(self.request.user)
+        context["current_view"] = self.saved_view
+        shown = self.saved_view.columns if self.saved_view else OPTIONAL_COLUMNS
+        headers = OrderTable(Order.objects.none()).columns
+        context["column_choices"] = [(name, headers[name].header, name in shown) for name in OPTIONAL_COLUMNS]
+        context["share_roles"] = (Group.objects.order_by("name") if self.request.user.is_superuser
+                                  else self.request.user.groups.order_by("name"))
         return context
 
     def get_template_names(self):
@@ -133,6 +157,47 @@ def order_export(request: HttpRequest, fmt: str) -> HttpResponse:
     orders = OrderFilter(request.GET, queryset=Order.objects.all()).qs
     return export_response(fmt, order_exports.order_export_rows(orders), order_exports.ORDER_COLUMNS, "orders",
                            title="Orders")
+
+
+@require_POST
+@staff_required("orders.view_order")
+def saved_view_save(request: HttpRequest) -> HttpResponse:
+    """Save the list on screen (its filter, the ticked columns and its sort) as a tab."""
+    params = QueryDict(request.POST.get("query", ""))
+    back = f"{reverse('orders:order_list')}?{params.urlencode()}"
+    group_id = request.POST.get("shared_with", "")
+    shared_with = None
+    if group_id:
+        shared_with = Group.objects.filter(pk=int(group_id)).first() if group_id.isdecimal() and len(group_id) < 10 \
+            else None
+        if shared_with is None:
+            messages.error(request, "That role does not exist.")
+            return redirect(back)
+    try:
+        view = saved_views.saved_view_save(actor=request.user, name=request.POST.get("name", ""), params=params,
+                                           columns=request.POST.getlist("columns"), sort=params.get("sort", ""),
+                                           shared_with=shared_with)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    messages.success(request, f"Saved the view “{view.name}”"
+                     + (f", shared with {shared_with.name}." if shared_with else " (only you see it)."))
+    return redirect(view)
+
+
+@require_POST
+@staff_required("orders.view_order")
+def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    view = saved_views.saved_views_for(request.user).filter(pk=pk).first()
+    if view is None:
+        messages.info(request, "That view is already gone.")
+        return redirect("orders:order_list")
+    try:
+        saved_views.saved_view_delete(actor=request.user, view=view)
+    except NotPermitted as exc:
+        raise PermissionDenied(exc.message) from None
+    messages.success(request, f"Deleted the view “{view.name}”.")
+    return redirect("orders:order_list")
 
 
 @staff_required("orders.view_order")
