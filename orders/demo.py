@@ -94,6 +94,26 @@ def seed_users(*, stdout) -> None:
             user.groups.set([Group.objects.get(name=role)])
 
 
+# Tabs the demo's staff find on the order list: (owner, name, filter, columns, sort, shared with role).
+DEMO_VIEWS = [
+    ("admin", "To verify", "status=placed&status=on_hold", ["created_at", "customer", "status", "payment_status",
+                                                             "total", "tags"], "created_at", SALES),
+    ("manager", "Rush, not shipped", "priority=rush&status=confirmed&status=in_fulfillment&status=backordered",
+     ["customer", "status", "fulfillment_status", "ship_by"], "ship_by", MANAGER),
+]
+
+
+def seed_saved_views(*, stdout) -> None:
+    from django.http import QueryDict
+
+    from orders.saved_views import saved_view_save
+
+    User = get_user_model()
+    for owner, name, query, columns, sort, role in DEMO_VIEWS:
+        saved_view_save(actor=User.objects.get(username=owner), name=name, params=QueryDict(query), columns=columns,
+                        sort=sort, shared_with=Group.objects.get(name=role))
+
+
 def seed_catalogue(*, stdout) -> None:
     for index, (name, price, weight) in enumerate(CATALOGUE, start=1):
         Product.objects.update_or_create(

@@ -29,6 +29,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         rng = random.Random(20261122)
         demo.seed_users(stdout=self.stdout)
+        demo.seed_saved_views(stdout=self.stdout)
         demo.seed_catalogue(stdout=self.stdout)
         demo.seed_customers(rng=rng, stdout=self.stdout)
         for app, hook in _hooks("before_orders"):
