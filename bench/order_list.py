@@ -105,6 +105,19 @@ def manager_client() -> Client:
     return client
 
 
+def list_count(label: str, queryset, repeat: int = 5, baseline: float | None = None) -> None:
+    """The count the list shows: exact up to a bound, the planner's estimate past it."""
+    from orders.selectors import order_count
+
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        shown = order_count(queryset)
+        times.append(time.perf_counter() - start)
+    median = statistics.median(times)
+    print(f"{label:<28} {median * 1000:8.1f} ms {median / baseline:7.1f}x  shows {shown}")
+
+
 def saved_view(client: Client):
     from django.http import QueryDict
 
@@ -137,6 +150,8 @@ def main() -> None:
     measure(client, "sorted by total", "/orders/?sort=-total", baseline=baseline)
     view = saved_view(client)
     measure(client, "saved view (rush, 2 columns)", view.get_absolute_url(), baseline=baseline)
+    list_count("the list's count of all", Order.objects.all(), baseline=baseline)
+    list_count("the list's count of a status", Order.objects.filter(status="in_fulfillment"), baseline=baseline)
     exact_count("exact COUNT(*) of all", "SELECT count(*) FROM orders_order", baseline=baseline)
     exact_count("exact COUNT(*) of a status", "SELECT count(*) FROM orders_order WHERE status = 'in_fulfillment'",
                 baseline=baseline)
