@@ -32,6 +32,7 @@ urlpatterns = [
          name="shipment_packing_slip_pdf"),
     path("fulfillment/notifications/<int:pk>/resend/", views.notification_resend, name="notification_resend"),
     path("fulfillment/webhooks/carrier/", views.carrier_webhook, name="carrier_webhook"),
+    path("fulfillment/webhooks/easypost/", views.easypost_webhook, name="easypost_webhook"),
     path("track/", views.track_lookup, name="track_lookup"),
     path("track/<str:token>/", views.track_order, name="track_order"),
 ]

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from fulfillment import documents, selectors, services
@@ -379,6 +380,31 @@ def carrier_webhook(request: HttpRequest) -> HttpResponse:
                                     external_id=event_id)
     shipment.refresh_from_db(fields=["status"])
     return JsonResponse({"shipment": shipment.number, "status": shipment.status, "duplicate": event is None})
+
+
+@csrf_exempt
+@require_POST
+def easypost_webhook(request: HttpRequest) -> HttpResponse:
+    """EasyPost's Event objects (tracker.created / tracker.updated), signed with the webhook
+    secret (X-Hmac-Signature). A tracker's status moves the shipment with its tracking code
+    through the carrier-event path; replays change nothing. Answered 200 unless the signature is
+    wrong (403) or the body is not an EasyPost event (400), so EasyPost does not resend the rest.
+    """
+    from fulfillment.carriers.easypost import tracking_update
+
+    try:
+        update = tracking_update(body=request.body, headers=request.headers)
+    except PermissionError as exc:
+        return JsonResponse({"error": str(exc)}, status=403)
+    except (ValueError, TypeError):
+        return JsonResponse({"error": "expected an EasyPost Event with a Tracker as its result"}, status=400)
+    if update is None:
+        return JsonResponse({"ignored": "not a tracker event"})
+    shipment, event = services.carrier_tracking_apply(update=update)
+    if shipment is None:
+        return JsonResponse({"ignored": "unknown tracking code"})
+    shipment.refresh_from_db(fields=["status"])
+    return JsonResponse({"shipment": shipment.number, "status": shipment.status, "recorded": event is not None})
 
 
 # -- the customer's tracking page -----------------------------------------------------------
