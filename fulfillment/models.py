@@ -293,6 +293,7 @@ class CarrierLabel(models.Model):
     error_message = models.CharField(max_length=500, blank=True)
     created_by = user_reference()
     created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True, help_text="When the last call to the provider began.")
     completed_at = models.DateTimeField(null=True, blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)
 
@@ -311,7 +312,7 @@ class CarrierLabel(models.Model):
         return self.label_format.upper() == "PDF"
 
     # -- transitions: in-memory only; fulfillment.services call them and save -----------
-    @transition(field=status, source=LabelStatus.UNKNOWN, target=LabelStatus.BUYING)
+    @transition(field=status, source=[LabelStatus.UNKNOWN, LabelStatus.BUYING], target=LabelStatus.BUYING)
     def retry(self):
         pass
 

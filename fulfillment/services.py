@@ -75,6 +75,8 @@ from orders.models import Order, OrderLine
 logger = logging.getLogger(__name__)
 
 PACKABLE_ORDER_STATUSES = (OrderStatus.IN_FULFILLMENT, OrderStatus.PARTIALLY_SHIPPED)
+# A label still "being bought" this long after its call began lost its process: the next press settles it.
+LABEL_CLAIM_STALE_SECONDS = 300
 RELEASABLE_ORDER_STATUSES = (OrderStatus.CONFIRMED, OrderStatus.IN_FULFILLMENT, OrderStatus.PARTIALLY_SHIPPED)
 
 
@@ -593,10 +595,13 @@ def _claim_label(*, actor, shipment: Shipment, service_level: ServiceLevel) -> t
                 .first())
         if live is not None and live.status == LabelStatus.BOUGHT:
             return live, False  # pressed again: the label is already there
-        if live is not None and live.status == LabelStatus.UNKNOWN:
+        stale = timezone.now() - timedelta(seconds=LABEL_CLAIM_STALE_SECONDS)
+        if live is not None and (live.status == LabelStatus.UNKNOWN
+                                 or live.status == LabelStatus.BUYING and (live.claimed_at or live.created_at) < stale):
+            # No answer, or a purchase whose process died mid-call: ask the provider what happened.
             live.retry()
-            live.error_message = ""
-            live.save(update_fields=["status", "error_message"])
+            live.error_message, live.claimed_at = "", timezone.now()
+            live.save(update_fields=["status", "error_message", "claimed_at"])
             return live, True
         if live is not None:
             raise DomainError(f"The label of shipment {shipment.number} is {live.get_status_display().lower()}; "
@@ -608,7 +613,8 @@ def _claim_label(*, actor, shipment: Shipment, service_level: ServiceLevel) -> t
             raise DomainError(f"{service_level} is not offered any more.")
         _parcel(shipment)
         label = CarrierLabel.objects.create(shipment=shipment, service_level=service_level,
-                                            provider=service_level.provider, created_by=_user(actor))
+                                            provider=service_level.provider, created_by=_user(actor),
+                                            claimed_at=timezone.now())
     return label, True
 
 

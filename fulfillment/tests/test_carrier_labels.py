@@ -277,3 +277,22 @@ def test_an_event_for_a_tracking_code_the_app_does_not_know_is_acknowledged(easy
     response = post_event(client, *easypost.tracker_event(tracking_code="NOPE", status="delivered"))
 
     assert response.status_code == 200 and response.json() == {"ignored": "unknown tracking code"}
+
+
+def test_a_purchase_whose_process_died_mid_call_is_settled_by_the_next_press(easypost, packed):
+    """A worker claimed the label and died before recording anything: after a while the label no
+    longer blocks, and the next press buys it (once)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    _, shipment = packed()
+    claimed, _ = services._claim_label(actor=None, shipment=shipment, service_level=easypost.priority)
+    with pytest.raises(DomainError, match="being bought"):
+        buy(shipment, easypost)
+    CarrierLabel.objects.filter(pk=claimed.pk).update(
+        claimed_at=timezone.now() - timedelta(seconds=services.LABEL_CLAIM_STALE_SECONDS + 1))
+
+    label = buy(shipment, easypost)
+
+    assert label.pk == claimed.pk and label.status == LabelStatus.BOUGHT and easypost.count("buy") == 1
