@@ -61,3 +61,15 @@ def shipping_label_pdf(shipment: Shipment) -> bytes:
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()
+
+
+def pdfs_joined(documents: list[bytes]) -> bytes:
+    """Several PDFs as one document, in order (the carrier's labels printed at once)."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for document in documents:
+        writer.append(PdfReader(io.BytesIO(document)))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

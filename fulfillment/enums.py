@@ -36,3 +36,23 @@ class RateZone(models.TextChoices):
 class TrackingSource(models.TextChoices):
     STAFF = "staff", "Staff"
     CARRIER = "carrier", "Carrier"
+
+
+class CarrierProvider(models.TextChoices):
+    """Who prices a service level and makes its labels."""
+
+    RATE_TABLE = "rate_table", "Rate table (built in)"
+    EASYPOST = "easypost", "EasyPost"
+
+
+class LabelStatus(models.TextChoices):
+    BUYING = "buying", "Being bought"
+    BOUGHT = "bought", "Bought"
+    UNKNOWN = "unknown", "No answer (outcome unknown)"
+    FAILED = "failed", "Refused"
+    VOIDING = "voiding", "Being voided"
+    VOIDED = "voided", "Voided"
+
+
+# A shipment has at most one label in these states: the one that is (or may be) paid for.
+LIVE_LABEL_STATUSES = (LabelStatus.BUYING, LabelStatus.BOUGHT, LabelStatus.UNKNOWN, LabelStatus.VOIDING)

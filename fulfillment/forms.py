@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django import forms
 
-from fulfillment.enums import CARRIER_STATUS_TRANSITIONS, ShipmentStatus
+from fulfillment.enums import CARRIER_STATUS_TRANSITIONS, CarrierProvider, ShipmentStatus
 from fulfillment.models import ServiceLevel
 from inventory.models import Warehouse
 
@@ -39,6 +39,13 @@ class ShipForm(forms.Form):
         queryset=ServiceLevel.objects.filter(active=True, carrier__active=True).select_related("carrier"))
     tracking_number = forms.CharField(max_length=60, required=False,
                                       help_text="Leave empty to have one assigned.")
+
+
+class LabelBuyForm(forms.Form):
+    service_level = forms.ModelChoiceField(
+        queryset=ServiceLevel.objects.filter(active=True, carrier__active=True).exclude(
+            provider=CarrierProvider.RATE_TABLE).select_related("carrier"),
+        error_messages={"invalid_choice": "Choose a service whose labels come from a carrier provider."})
 
 
 class TrackingEventForm(forms.Form):

@@ -5,7 +5,15 @@ from django.db import models
 from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from fulfillment.enums import ON_THE_WAY_STATUSES, RateZone, ShipmentStatus, TrackingSource
+from fulfillment.enums import (
+    LIVE_LABEL_STATUSES,
+    ON_THE_WAY_STATUSES,
+    CarrierProvider,
+    LabelStatus,
+    RateZone,
+    ShipmentStatus,
+    TrackingSource,
+)
 from oms.models import KnownByNumber, user_reference
 
 
@@ -34,6 +42,13 @@ class ServiceLevel(models.Model):
     name = models.CharField(max_length=100)
     transit_days = models.PositiveIntegerField(help_text="Working days from pick-up to delivery.")
     active = models.BooleanField(default=True)
+    provider = models.CharField(
+        max_length=20, choices=CarrierProvider.choices, default=CarrierProvider.RATE_TABLE,
+        help_text="Who prices this service and makes its labels. The provider's API key comes from the environment.")
+    provider_carrier = models.CharField(
+        max_length=50, blank=True, help_text="The provider's carrier code, e.g. USPS, UPS, FedEx (EasyPost's `carrier`).")
+    provider_service = models.CharField(
+        max_length=50, blank=True, help_text="The provider's service code, e.g. Priority, Ground (EasyPost's `service`).")
 
     class Meta:
         ordering = ["carrier__name", "transit_days", "name"]
@@ -41,6 +56,16 @@ class ServiceLevel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.carrier.name} {self.name}"
+
+    @property
+    def buys_labels(self) -> bool:
+        return self.provider != CarrierProvider.RATE_TABLE
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.buys_labels and not (self.provider_carrier.strip() and self.provider_service.strip()):
+            raise ValidationError("Name the provider's carrier and service codes for a service the provider prices.")
 
 
 class ShippingRate(models.Model):
@@ -92,6 +117,11 @@ class Shipment(ConcurrentTransitionMixin, KnownByNumber):
     service_level = models.ForeignKey(ServiceLevel, null=True, blank=True, on_delete=models.PROTECT,
                                       related_name="shipments")
     tracking_number = models.CharField(max_length=60, blank=True)
+    carrier_tracking_url = models.URLField(
+        max_length=500, blank=True, help_text="The tracking page the carrier's provider gave with the label.")
+    address_hold_message = models.CharField(
+        max_length=500, blank=True,
+        help_text="Why the carrier refused the shipping address; no label is bought or shipped until a check passes.")
     shipping_cost = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     created_by = user_reference()
     created_at = models.DateTimeField(auto_now_add=True)
@@ -124,6 +154,8 @@ class Shipment(ConcurrentTransitionMixin, KnownByNumber):
 
     @property
     def tracking_url(self) -> str:
+        if self.carrier_tracking_url:
+            return self.carrier_tracking_url
         return self.carrier.tracking_url(self.tracking_number) if self.carrier_id else ""
 
     # -- guards ---------------------------------------------------------------------------
@@ -234,3 +266,76 @@ class TrackingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shipment_id} {self.status} {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class CarrierLabel(models.Model):
+    """A label bought (or being bought) from a carrier's provider for a shipment, and its outcome.
+
+    At most one label per shipment is live (being bought, bought, of unknown outcome or being
+    voided): that unique row is what makes a double press buy one label. Refused and voided
+    labels stay as the record of what happened.
+    """
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="labels")
+    service_level = models.ForeignKey(ServiceLevel, on_delete=models.PROTECT, related_name="labels")
+    provider = models.CharField(max_length=20, choices=CarrierProvider.choices)
+    status = FSMField(max_length=20, choices=LabelStatus.choices, default=LabelStatus.BUYING, protected=True)
+    provider_shipment_id = models.CharField(max_length=100, blank=True)
+    provider_rate_id = models.CharField(max_length=100, blank=True)
+    tracking_number = models.CharField(max_length=60, blank=True)
+    tracking_url = models.URLField(max_length=500, blank=True)
+    rate = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    label_format = models.CharField(max_length=10, blank=True, help_text="PDF or ZPL.")
+    label_url = models.URLField(max_length=500, blank=True)
+    label_file = models.BinaryField(blank=True, default=b"", editable=False)
+    refund_status = models.CharField(max_length=30, blank=True)
+    error_message = models.CharField(max_length=500, blank=True)
+    created_by = user_reference()
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True, help_text="When the last call to the provider began.")
+    completed_at = models.DateTimeField(null=True, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["shipment"], condition=Q(status__in=LIVE_LABEL_STATUSES),
+                                    name="carrierlabel_one_live_per_shipment"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shipment_id} {self.provider} {self.tracking_number or self.status}"
+
+    @property
+    def is_pdf(self) -> bool:
+        return self.label_format.upper() == "PDF"
+
+    # -- transitions: in-memory only; fulfillment.services call them and save -----------
+    @transition(field=status, source=[LabelStatus.UNKNOWN, LabelStatus.BUYING], target=LabelStatus.BUYING)
+    def retry(self):
+        pass
+
+    @transition(field=status, source=LabelStatus.BUYING, target=LabelStatus.BOUGHT)
+    def bought(self):
+        pass
+
+    @transition(field=status, source=LabelStatus.BUYING, target=LabelStatus.FAILED)
+    def refused(self):
+        pass
+
+    @transition(field=status, source=LabelStatus.BUYING, target=LabelStatus.UNKNOWN)
+    def unanswered(self):
+        pass
+
+    @transition(field=status, source=LabelStatus.BOUGHT, target=LabelStatus.VOIDING)
+    def start_void(self):
+        pass
+
+    @transition(field=status, source=LabelStatus.VOIDING, target=LabelStatus.VOIDED)
+    def voided(self):
+        pass
+
+    @transition(field=status, source=LabelStatus.VOIDING, target=LabelStatus.BOUGHT)
+    def void_refused(self):
+        pass

@@ -1,12 +1,20 @@
 """Fulfillment owns carriers and their service levels and rates, waves (pick lists), packing,
-shipments and their tracking events, delivery, the completion of settled orders, and the
-customer e-mails about an order.
+shipments and their tracking events, carrier labels bought from a provider, delivery, the
+completion of settled orders, and the customer e-mails about an order.
 
 Every write is a function here: keyword-only, with the acting user (None for the system or a
 carrier), inside `transaction.atomic()`. The order itself only moves through
 `orders.services` (release, ship, deliver, complete): shipping a shipment calls
 `order_ship`, which consumes the stock allocations and schedules the payment capture and the
 invoice. Locks: the order row first, then its shipments (fulfillment.locks).
+
+A carrier label is bought in three steps, with no lock held while the provider works:
+1. claim: lock the shipment, refuse what is not allowed and insert the label row as being
+   bought (one live label per shipment: a second press finds it and buys nothing);
+2. call the provider outside any transaction (address check, rates, purchase);
+3. record: lock the shipment again and write the outcome on the label (once: only a label
+   still being bought takes it). No answer leaves the label `unknown`; buying again asks the
+   provider what happened on its shipment before it buys.
 """
 
 import logging
@@ -22,16 +30,30 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django_fsm import can_proceed
 
+from fulfillment.carriers import (
+    CarrierRefused,
+    CarrierTimeout,
+    LiveRate,
+    Parcel,
+    PurchasedLabel,
+    ShipTo,
+    TrackingUpdate,
+    provider_for,
+)
 from fulfillment.enums import (
     CARRIER_STATUS_TRANSITIONS,
+    LIVE_LABEL_STATUSES,
     ON_THE_WAY_STATUSES,
     OPEN_SHIPMENT_STATUSES,
     RateZone,
+    CarrierProvider,
+    LabelStatus,
     ShipmentStatus,
     TrackingSource,
 )
 from fulfillment.locks import lock_order_shipments, lock_shipment
 from fulfillment.models import (
+    CarrierLabel,
     Package,
     ServiceLevel,
     Shipment,
@@ -53,6 +75,8 @@ from orders.models import Order, OrderLine
 logger = logging.getLogger(__name__)
 
 PACKABLE_ORDER_STATUSES = (OrderStatus.IN_FULFILLMENT, OrderStatus.PARTIALLY_SHIPPED)
+# A label still "being bought" this long after its call began lost its process: the next press settles it.
+LABEL_CLAIM_STALE_SECONDS = 300
 RELEASABLE_ORDER_STATUSES = (OrderStatus.CONFIRMED, OrderStatus.IN_FULFILLMENT, OrderStatus.PARTIALLY_SHIPPED)
 
 
@@ -316,8 +340,12 @@ def _move(shipment: Shipment, name: str, *, verb: str) -> Shipment:
 
 
 def shipment_reopen(*, actor, shipment: Shipment) -> Shipment:
+    """Back to packing; not while a carrier label made for these packages is live (void it first)."""
     with transaction.atomic():
         shipment = _move(shipment, "reopen", verb="reopened")
+        if shipment.labels.filter(status__in=LIVE_LABEL_STATUSES).exists():
+            raise DomainError(f"Shipment {shipment.number} has a carrier label for its packages: void it "
+                              "before reopening.")
     return shipment
 
 
@@ -341,13 +369,29 @@ def new_tracking_number(service_level: ServiceLevel) -> str:
 def shipment_ship(*, actor, shipment: Shipment, service_level: ServiceLevel, tracking_number: str = "") -> Shipment:
     """Hand a packed shipment to the carrier: the order ships these quantities (its stock
     allocations are consumed and the payment is captured after commit), and the customer
-    gets an e-mail with the tracking link."""
+    gets an e-mail with the tracking link.
+
+    A shipment with a bought carrier label ships with that label's service, tracking number,
+    tracking page and price; a provider's service cannot ship without one.
+    """
     from orders.services import order_notify, order_ship
 
-    tracking_number = tracking_number.strip() or new_tracking_number(service_level)
     with transaction.atomic():
         shipment = lock_shipment(shipment.pk)
         _ensure_can(shipment, "ship", verb="shipped")
+        if shipment.address_hold_message:
+            raise DomainError(f"Shipment {shipment.number} is held: the carrier refused the address "
+                              f"({shipment.address_hold_message}). Correct it and check it again.")
+        label = shipment.labels.filter(status__in=LIVE_LABEL_STATUSES).select_related("service_level__carrier").first()
+        if label is not None and label.status != LabelStatus.BOUGHT:
+            raise DomainError(f"The label of shipment {shipment.number} is {label.get_status_display().lower()}; "
+                              "settle it before shipping.")
+        if label is not None:
+            service_level, tracking_number = label.service_level, label.tracking_number
+        elif service_level.buys_labels:
+            raise DomainError(f"{service_level} labels come from {service_level.get_provider_display()}: "
+                              "buy the label first.")
+        tracking_number = tracking_number.strip() or new_tracking_number(service_level)
         if not service_level.active or not service_level.carrier.active:
             raise DomainError(f"{service_level} is not offered any more.")
         quotes = {q.service_level.pk: q for q in shipping_quotes(
@@ -359,13 +403,15 @@ def shipment_ship(*, actor, shipment: Shipment, service_level: ServiceLevel, tra
         shipment.carrier = service_level.carrier
         shipment.service_level = service_level
         shipment.tracking_number = tracking_number
-        shipment.shipping_cost = quote.price if quote else None
+        shipment.carrier_tracking_url = label.tracking_url if label else ""
+        shipment.shipping_cost = label.rate if label else (quote.price if quote else None)
         shipment.shipped_at = timezone.now()
         shipment.expected_delivery = add_working_days(timezone.localdate(), service_level.transit_days)
         try:
             with transaction.atomic():
                 shipment.save(update_fields=["status", "carrier", "service_level", "tracking_number",
-                                             "shipping_cost", "shipped_at", "expected_delivery", "updated_at"])
+                                             "carrier_tracking_url", "shipping_cost", "shipped_at",
+                                             "expected_delivery", "updated_at"])
         except IntegrityError:
             raise DomainError(f"Tracking number {tracking_number} is already used by another shipment.") from None
         TrackingEvent.objects.create(shipment=shipment, status=ShipmentStatus.SHIPPED,
@@ -470,3 +516,308 @@ def shipments_flag_late(*, now: datetime | None = None) -> int:
 def validation_messages(exc: ValidationError) -> str:
     return " ".join(m for messages in exc.message_dict.values() for m in messages) if hasattr(
         exc, "message_dict") else " ".join(exc.messages)
+
+
+# -- carrier labels: live rates, address check, buy, void, tracking from the provider -------
+
+
+@dataclass(frozen=True)
+class LiveRates:
+    """What the providers quote for a packed shipment: (rate, the service level it matches or None)."""
+
+    rates: list[tuple[LiveRate, ServiceLevel | None]]
+    errors: list[str]
+
+
+class AddressRefused(Exception):
+    """The carrier cannot deliver to the order's shipping address (the provider's message)."""
+
+
+def _ship_to(order: Order) -> ShipTo:
+    address = order.shipping_address
+    return ShipTo(name=address.name, company=address.company, street1=address.line1, street2=address.line2,
+                  city=address.city, state=address.region, zip=address.postal_code, country=address.country,
+                  phone=address.phone, email=order.customer.email if order.customer_id else "")
+
+
+def _parcel(shipment: Shipment) -> Parcel:
+    packages = list(shipment.packages.all())
+    if len(packages) != 1:
+        raise DomainError(f"Shipment {shipment.number} has {len(packages)} packages; a carrier label is bought "
+                          "for a shipment of one package (split it into one shipment per package).")
+    package = packages[0]
+    return Parcel(weight_kg=package.weight_kg, length_cm=package.length_cm, width_cm=package.width_cm,
+                  height_cm=package.height_cm)
+
+
+def _matches(rate: LiveRate, level: ServiceLevel) -> bool:
+    return (rate.carrier.lower() == level.provider_carrier.strip().lower()
+            and rate.service.lower() == level.provider_service.strip().lower())
+
+
+def label_service_levels():
+    return (ServiceLevel.objects.filter(active=True, carrier__active=True)
+            .exclude(provider=CarrierProvider.RATE_TABLE).select_related("carrier"))
+
+
+def shipment_live_rates(*, shipment: Shipment) -> LiveRates:
+    """Ask each provider the active service levels use for its rates on this shipment's parcel.
+
+    Changes nothing here; a provider that refuses or does not answer is reported in `errors`.
+    """
+    levels = list(label_service_levels())
+    rates, errors = [], []
+    if not levels:
+        return LiveRates(rates=[], errors=[])
+    try:
+        parcel = _parcel(shipment)
+    except DomainError as exc:
+        return LiveRates(rates=[], errors=[exc.message])
+    for name in sorted({level.provider for level in levels}):
+        provider = provider_for(name)
+        try:
+            quote = provider.quote(address=_ship_to(shipment.order), parcel=parcel, reference=shipment.number)
+        except (CarrierRefused, CarrierTimeout) as exc:
+            errors.append(str(exc))
+            continue
+        for rate in sorted(quote.rates, key=lambda r: r.price):
+            level = next((lv for lv in levels if lv.provider == name and _matches(rate, lv)), None)
+            rates.append((rate, level))
+    return LiveRates(rates=rates, errors=errors)
+
+
+def _claim_label(*, actor, shipment: Shipment, service_level: ServiceLevel) -> tuple[CarrierLabel, bool]:
+    """Step 1: under the shipment's lock, the live label to settle or a new one being bought;
+    returns (label, whether to call the provider)."""
+    with transaction.atomic():
+        shipment = lock_shipment(shipment.pk)
+        live = (CarrierLabel.objects.select_for_update().filter(shipment=shipment, status__in=LIVE_LABEL_STATUSES)
+                .first())
+        if live is not None and live.status == LabelStatus.BOUGHT:
+            return live, False  # pressed again: the label is already there
+        stale = timezone.now() - timedelta(seconds=LABEL_CLAIM_STALE_SECONDS)
+        if live is not None and (live.status == LabelStatus.UNKNOWN
+                                 or live.status == LabelStatus.BUYING and (live.claimed_at or live.created_at) < stale):
+            # No answer, or a purchase whose process died mid-call: ask the provider what happened.
+            live.retry()
+            live.error_message, live.claimed_at = "", timezone.now()
+            live.save(update_fields=["status", "error_message", "claimed_at"])
+            return live, True
+        if live is not None:
+            raise DomainError(f"The label of shipment {shipment.number} is {live.get_status_display().lower()}; "
+                              "look again in a moment.", code="in_progress")
+        _ensure_status(shipment, ShipmentStatus.PACKED, verb="given a carrier label")
+        if not service_level.buys_labels:
+            raise DomainError(f"{service_level} is priced from the rate table: ship it and print its label.")
+        if not service_level.active or not service_level.carrier.active:
+            raise DomainError(f"{service_level} is not offered any more.")
+        _parcel(shipment)
+        label = CarrierLabel.objects.create(shipment=shipment, service_level=service_level,
+                                            provider=service_level.provider, created_by=_user(actor),
+                                            claimed_at=timezone.now())
+    return label, True
+
+
+def _purchase(label: CarrierLabel, shipment: Shipment) -> PurchasedLabel:
+    """Step 2 (no lock held): settle what the provider already did, or check the address, quote and buy."""
+    provider = provider_for(label.provider)
+    if label.provider_shipment_id:
+        bought = provider.find_purchase(provider_shipment_id=label.provider_shipment_id)
+        if bought is not None:
+            return bought
+        if label.provider_rate_id:
+            try:
+                return provider.buy(provider_shipment_id=label.provider_shipment_id,
+                                    rate=LiveRate(carrier=label.service_level.provider_carrier,
+                                                  service=label.service_level.provider_service, price=Decimal("0"),
+                                                  currency="", rate_id=label.provider_rate_id))
+            except CarrierRefused:
+                # The first purchase may have landed meanwhile ("already has postage"): that is the label.
+                bought = provider.find_purchase(provider_shipment_id=label.provider_shipment_id)
+                if bought is None:
+                    raise
+                return bought
+    check = provider.verify_address(address=_ship_to(shipment.order))
+    if not check.ok:
+        raise AddressRefused(check.message)
+    quote = provider.quote(address=_ship_to(shipment.order), parcel=_parcel(shipment), reference=shipment.number)
+    rate = next((r for r in quote.rates if _matches(r, label.service_level)), None)
+    if rate is None:
+        offered = ", ".join(f"{r.carrier} {r.service}" for r in quote.rates) or "nothing"
+        raise CarrierRefused(f"{label.get_provider_display()} offers no {label.service_level.provider_carrier} "
+                             f"{label.service_level.provider_service} for this parcel (it offers {offered}).")
+    CarrierLabel.objects.filter(pk=label.pk, status=LabelStatus.BUYING).update(
+        provider_shipment_id=quote.provider_shipment_id[:100], provider_rate_id=rate.rate_id[:100])
+    return provider.buy(provider_shipment_id=quote.provider_shipment_id, rate=rate)
+
+
+def shipment_label_buy(*, actor, shipment: Shipment, service_level: ServiceLevel) -> CarrierLabel:
+    """Buy the carrier label of a packed one-package shipment from the service level's provider.
+
+    Pressed twice at once, one label is bought: the second press finds the first one's label.
+    The returned label says what happened: bought, refused (with the provider's message; a
+    refused address also holds the shipment) or unknown (buying again settles it).
+    """
+    label, call = _claim_label(actor=actor, shipment=shipment, service_level=service_level)
+    if not call:
+        return label
+    shipment = Shipment.objects.select_related("order__customer").get(pk=label.shipment_id)
+    outcome, file = {}, b""
+    try:
+        bought = _purchase(label, shipment)
+        outcome = {"bought": bought}
+        try:
+            file = provider_for(label.provider).download(url=bought.label_url)
+        except (CarrierRefused, CarrierTimeout) as exc:
+            logger.warning("Label file of shipment %s not fetched yet: %s", shipment.number, exc)
+    except AddressRefused as exc:
+        outcome = {"address": str(exc)[:500]}
+    except CarrierRefused as exc:
+        outcome = {"refused": exc.message[:500]}
+    except CarrierTimeout as exc:
+        outcome = {"unknown": str(exc)[:500]}
+    return _record_label(actor=actor, label_id=label.pk, file=file, **outcome)
+
+
+def _lock_label(label_id: int) -> tuple[Shipment, CarrierLabel]:
+    """The label's shipment (its order first) and then the label, locked: where an outcome is recorded once."""
+    shipment_id = CarrierLabel.objects.filter(pk=label_id).values_list("shipment_id", flat=True).get()
+    shipment = lock_shipment(shipment_id)
+    return shipment, CarrierLabel.objects.select_for_update().select_related("service_level__carrier").get(pk=label_id)
+
+
+def _record_label(*, actor, label_id: int, bought: PurchasedLabel | None = None, address: str = "",
+                  refused: str = "", unknown: str = "", file: bytes = b"") -> CarrierLabel:
+    """Step 3: under the shipment's lock, the outcome on a label still being bought (once)."""
+    with transaction.atomic():
+        shipment, label = _lock_label(label_id)
+        if label.status != LabelStatus.BUYING:
+            return label
+        label.completed_at = timezone.now()
+        hold = None
+        if bought is not None:
+            label.bought()
+            label.provider_shipment_id = bought.provider_shipment_id[:100] or label.provider_shipment_id
+            label.tracking_number = bought.tracking_number[:60]
+            label.tracking_url = bought.tracking_url[:500]
+            label.label_url = bought.label_url[:500]
+            label.label_format = bought.label_format
+            label.label_file = file
+            label.rate, label.currency = bought.rate.price, bought.rate.currency[:3]
+            label.error_message = ""
+            hold = ""
+            message = (f"Carrier label bought for shipment {shipment.number}: {label.service_level}, "
+                       f"{label.rate} {label.currency}, tracking number {label.tracking_number}.")
+        elif address:
+            label.refused()
+            label.error_message = f"Address refused by the carrier: {address}"[:500]
+            hold = address
+            message = f"Shipment {shipment.number} held: the carrier refused the shipping address ({address})."
+        elif refused:
+            label.refused()
+            label.error_message = refused
+            message = f"Carrier label for shipment {shipment.number} refused: {refused}"
+        else:
+            label.unanswered()
+            label.error_message = unknown
+            message = f"Carrier label for shipment {shipment.number} got no answer; buying again settles it."
+        label.save()
+        if hold is not None and shipment.address_hold_message != hold:
+            shipment.address_hold_message = hold[:500]
+            shipment.save(update_fields=["address_hold_message", "updated_at"])
+        _record(shipment.order, message, actor=actor, shipment=shipment.number, label=label.pk,
+                label_status=label.status)
+    return label
+
+
+def shipment_address_check(*, actor, shipment: Shipment) -> Shipment:
+    """Check a held shipment's (corrected) address again at the carrier; a pass lifts the hold."""
+    shipment = Shipment.objects.select_related("order__customer").get(pk=shipment.pk)
+    if not shipment.address_hold_message:
+        return shipment
+    last = shipment.labels.exclude(provider=CarrierProvider.RATE_TABLE).first()
+    provider = provider_for(last.provider if last else CarrierProvider.EASYPOST)
+    try:
+        check = provider.verify_address(address=_ship_to(shipment.order))
+    except (CarrierRefused, CarrierTimeout) as exc:
+        raise DomainError(str(exc)) from None
+    with transaction.atomic():
+        shipment = lock_shipment(shipment.pk)
+        shipment.address_hold_message = "" if check.ok else check.message[:500]
+        shipment.save(update_fields=["address_hold_message", "updated_at"])
+        _record(shipment.order, f"Shipping address of shipment {shipment.number} "
+                                + ("accepted by the carrier; the hold is lifted." if check.ok
+                                   else f"refused again by the carrier ({check.message})."),
+                actor=actor, shipment=shipment.number)
+    if not check.ok:
+        raise DomainError(f"The carrier still refuses the address: {check.message}")
+    return shipment
+
+
+def shipment_label_void(*, actor, shipment: Shipment) -> CarrierLabel:
+    """Ask the provider for the postage of an unused label back (the shipment has not left)."""
+    with transaction.atomic():
+        shipment = lock_shipment(shipment.pk)
+        label = CarrierLabel.objects.select_for_update().filter(shipment=shipment,
+                                                                status=LabelStatus.BOUGHT).first()
+        if label is None:
+            raise DomainError(f"Shipment {shipment.number} has no bought label to void.")
+        if shipment.status not in (ShipmentStatus.PACKED, ShipmentStatus.CANCELLED):
+            raise TransitionRefused(f"Shipment {shipment.number} is {shipment.get_status_display().lower()}; "
+                                    "its label has been used and cannot be voided.")
+        label.start_void()
+        label.save(update_fields=["status"])
+    try:
+        refund_status, error = provider_for(label.provider).void(provider_shipment_id=label.provider_shipment_id), ""
+    except (CarrierRefused, CarrierTimeout) as exc:
+        refund_status, error = "", str(exc)[:500]
+    with transaction.atomic():
+        shipment, label = _lock_label(label.pk)
+        if label.status != LabelStatus.VOIDING:
+            return label
+        if error:
+            label.void_refused()
+            label.error_message = error
+            message = f"Voiding the label of shipment {shipment.number} failed: {error}"
+        else:
+            label.voided()
+            label.refund_status, label.voided_at, label.error_message = refund_status[:30], timezone.now(), ""
+            message = (f"Carrier label {label.tracking_number} of shipment {shipment.number} voided "
+                       f"(refund {label.refund_status}).")
+        label.save()
+        _record(shipment.order, message, actor=actor, shipment=shipment.number, label=label.pk,
+                label_status=label.status)
+    if error:
+        raise DomainError(error)
+    return label
+
+
+def label_file(*, label: CarrierLabel) -> bytes:
+    """The label's file, fetched from the provider (and kept) when the purchase could not fetch it."""
+    if label.label_file:
+        return bytes(label.label_file)
+    try:
+        content = provider_for(label.provider).download(url=label.label_url)
+    except (CarrierRefused, CarrierTimeout) as exc:
+        raise DomainError(str(exc)) from None
+    CarrierLabel.objects.filter(pk=label.pk, label_file=b"").update(label_file=content)
+    return content
+
+
+def carrier_tracking_apply(*, update: TrackingUpdate) -> tuple[Shipment | None, TrackingEvent | None]:
+    """A provider's tracking update moves the shipment with that tracking number through the
+    carrier-event path (replays change nothing); (None, None) when no shipment has that number."""
+    shipment = (Shipment.objects.filter(tracking_number=update.tracking_number).exclude(tracking_number="").first()
+                or Shipment.objects.filter(labels__tracking_number=update.tracking_number,
+                                           labels__status=LabelStatus.BOUGHT).first())
+    if shipment is None:
+        return None, None
+    if update.tracking_url and not shipment.carrier_tracking_url and shipment.tracking_number:
+        Shipment.objects.filter(pk=shipment.pk, carrier_tracking_url="").update(
+            carrier_tracking_url=update.tracking_url[:500])
+    if not update.status:
+        return shipment, None
+    event = shipment_track(actor=None, shipment=shipment, status=update.status, occurred_at=update.occurred_at,
+                           location=update.location, description=update.description, source=TrackingSource.CARRIER,
+                           external_id=update.event_id)
+    return shipment, event

@@ -14,12 +14,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from fulfillment import documents, selectors, services
 from fulfillment.bulk_actions import packing_slips
-from fulfillment.enums import CARRIER_STATUS_TRANSITIONS, ShipmentStatus, TrackingSource
+from fulfillment.enums import CARRIER_STATUS_TRANSITIONS, LIVE_LABEL_STATUSES, LabelStatus, ShipmentStatus, TrackingSource
 from fulfillment.forms import (
+    LabelBuyForm,
     PackageForm,
     ScanForm,
     ShipForm,
@@ -173,12 +175,16 @@ def _shipment_context(shipment: Shipment) -> dict:
         left = services.packable_quantities(order=shipment.order, warehouse=shipment.warehouse)
         context.update(scan_form=ScanForm(), package_form=PackageForm(),
                        rows=selectors.packing_lines(order=shipment.order, shipment=shipment, left=left))
+    labels = list(shipment.labels.select_related("service_level__carrier")[:5])
+    live_label = next((label for label in labels if label.status in LIVE_LABEL_STATUSES), None)
+    context.update(labels=labels, live_label=live_label)
     if shipment.status == ShipmentStatus.PACKED:
         quotes = services.shipping_quotes(order=shipment.order, warehouse=shipment.warehouse,
                                           weight_kg=services.shipment_weight(shipment))
         suggested = services.suggest_service(quotes)
-        context.update(quotes=quotes, suggested=suggested,
-                       ship_form=ShipForm(initial={"service_level": suggested.service_level.pk if suggested else None}))
+        chosen = live_label.service_level if live_label else (suggested.service_level if suggested else None)
+        context.update(quotes=quotes, suggested=suggested, offers_labels=services.label_service_levels().exists(),
+                       ship_form=ShipForm(initial={"service_level": chosen.pk if chosen else None}))
     if shipment.status not in (ShipmentStatus.PACKING, ShipmentStatus.PACKED, ShipmentStatus.CANCELLED):
         context["track_form"] = TrackingEventForm()
     return context
@@ -298,10 +304,66 @@ shipment_deliver = _shipment_move(services.shipment_mark_delivered, "Shipment {n
 
 @staff_required("fulfillment.view_shipment")
 def shipment_label_pdf(request: HttpRequest, number: str) -> HttpResponse:
+    """The carrier's label when one was bought (PDF, or ZPL for a thermal printer), else the one drawn here."""
     shipment = get_object_or_404(Shipment.objects.for_list(), number=number)
+    label = shipment.labels.filter(status=LabelStatus.BOUGHT).first()
+    if label is not None:
+        try:
+            content = services.label_file(label=label)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect(shipment)
+        if label.is_pdf:
+            return _pdf(content, f"label-{shipment.number}.pdf")
+        response = HttpResponse(content, content_type="application/octet-stream")
+        response["Content-Disposition"] = f'attachment; filename="label-{shipment.number}.{label.label_format.lower()}"'
+        return response
     if not shipment.tracking_number:
         raise Http404("The label is printed once the shipment has its carrier and tracking number.")
     return _pdf(documents.shipping_label_pdf(shipment), f"label-{shipment.number}.pdf")
+
+
+@staff_required("fulfillment.ship_shipment")
+def shipment_live_rates(request: HttpRequest, number: str) -> HttpResponse:
+    """The providers' live rates for a packed shipment (htmx loads them after the page: they take a moment)."""
+    shipment = get_object_or_404(Shipment.objects.for_list(), number=number)
+    live = services.shipment_live_rates(shipment=shipment) if shipment.status == ShipmentStatus.PACKED else None
+    return render(request, "fulfillment/partials/live_rates.html", {"shipment": shipment, "live": live})
+
+
+@require_POST
+@staff_required("fulfillment.ship_shipment")
+def shipment_label_buy(request: HttpRequest, number: str) -> HttpResponse:
+    shipment = get_object_or_404(Shipment, number=number)
+    form = LabelBuyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect(shipment)
+    try:
+        label = services.shipment_label_buy(actor=request.user, shipment=shipment,
+                                            service_level=form.cleaned_data["service_level"])
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(shipment)
+    if label.status == LabelStatus.BOUGHT:
+        messages.success(request, f"Label bought: {label.service_level}, tracking number {label.tracking_number}.")
+    elif label.status == LabelStatus.UNKNOWN:
+        messages.warning(request, label.error_message)
+    else:
+        messages.error(request, label.error_message)
+    return redirect(shipment)
+
+
+@require_POST
+@staff_required("fulfillment.ship_shipment")
+def shipment_label_void(request: HttpRequest, number: str) -> HttpResponse:
+    return _shipment_action(request, number, lambda s, d: services.shipment_label_void(actor=request.user, shipment=s),
+                            "The label of {number} is voided; its postage is being refunded.")
+
+
+shipment_address_check = _shipment_move(services.shipment_address_check,
+                                        "The carrier accepts the address of {number}; the hold is lifted.",
+                                        "fulfillment.ship_shipment")
 
 
 @staff_required("fulfillment.view_shipment")
@@ -379,6 +441,31 @@ def carrier_webhook(request: HttpRequest) -> HttpResponse:
                                     external_id=event_id)
     shipment.refresh_from_db(fields=["status"])
     return JsonResponse({"shipment": shipment.number, "status": shipment.status, "duplicate": event is None})
+
+
+@csrf_exempt
+@require_POST
+def easypost_webhook(request: HttpRequest) -> HttpResponse:
+    """EasyPost's Event objects (tracker.created / tracker.updated), signed with the webhook
+    secret (X-Hmac-Signature). A tracker's status moves the shipment with its tracking code
+    through the carrier-event path; replays change nothing. Answered 200 unless the signature is
+    wrong (403) or the body is not an EasyPost event (400), so EasyPost does not resend the rest.
+    """
+    from fulfillment.carriers.easypost import tracking_update
+
+    try:
+        update = tracking_update(body=request.body, headers=request.headers)
+    except PermissionError as exc:
+        return JsonResponse({"error": str(exc)}, status=403)
+    except (ValueError, TypeError):
+        return JsonResponse({"error": "expected an EasyPost Event with a Tracker as its result"}, status=400)
+    if update is None:
+        return JsonResponse({"ignored": "not a tracker event"})
+    shipment, event = services.carrier_tracking_apply(update=update)
+    if shipment is None:
+        return JsonResponse({"ignored": "unknown tracking code"})
+    shipment.refresh_from_db(fields=["status"])
+    return JsonResponse({"shipment": shipment.number, "status": shipment.status, "recorded": event is not None})
 
 
 # -- the customer's tracking page -----------------------------------------------------------

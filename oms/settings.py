@@ -257,6 +257,23 @@ OMS_RETURN_ADDRESS = env.list("OMS_RETURN_ADDRESS", default=[
 # -- fulfillment: carriers, tracking ---------------------------------------------------
 # Shared secret carriers sign their tracking webhooks with (HMAC-SHA256 of the body).
 OMS_CARRIER_WEBHOOK_SECRET = env.str("OMS_CARRIER_WEBHOOK_SECRET", default="dev-carrier-webhook-secret")
+# EasyPost, for service levels whose provider is EasyPost (chosen per service level in the admin).
+EASYPOST_API_KEY = env.str("EASYPOST_API_KEY", default="")
+EASYPOST_API_BASE = env.str("EASYPOST_API_BASE", default="https://api.easypost.com/v2")
+# The secret EasyPost signs its webhooks with (X-Hmac-Signature); empty refuses every EasyPost webhook.
+EASYPOST_WEBHOOK_SECRET = env.str("EASYPOST_WEBHOOK_SECRET", default="")
+EASYPOST_TIMEOUT = env.int("EASYPOST_TIMEOUT", default=20)
+EASYPOST_LABEL_FORMAT = env.str("EASYPOST_LABEL_FORMAT", default="PDF")  # or ZPL for thermal printers
+# Where parcels leave from, as the carrier needs it on the label.
+OMS_SHIP_FROM = {
+    "company": env.str("OMS_SHIP_FROM_COMPANY", default="OMS Demo Supplies Inc."),
+    "street1": env.str("OMS_SHIP_FROM_STREET", default="100 Commerce Street"),
+    "city": env.str("OMS_SHIP_FROM_CITY", default="Springfield"),
+    "state": env.str("OMS_SHIP_FROM_STATE", default="IL"),
+    "zip": env.str("OMS_SHIP_FROM_ZIP", default="62701"),
+    "country": env.str("OMS_SHIP_FROM_COUNTRY", default="US"),
+    "phone": env.str("OMS_SHIP_FROM_PHONE", default="2175550100"),
+}
 # Customer tracking lookups (order number + e-mail) allowed per IP address and window.
 OMS_TRACKING_LOOKUP_LIMIT = env.int("OMS_TRACKING_LOOKUP_LIMIT", default=10)
 OMS_TRACKING_LOOKUP_WINDOW = env.int("OMS_TRACKING_LOOKUP_WINDOW", default=600)

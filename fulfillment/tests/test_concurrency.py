@@ -45,3 +45,26 @@ def test_one_carrier_event_delivered_twice_at_once_moves_the_shipment_once(shipp
     assert TrackingEvent.objects.filter(external_id="race-1").count() == 1
     shipment.refresh_from_db()
     assert shipment.status == ShipmentStatus.IN_TRANSIT
+
+
+def test_buy_label_pressed_twice_at_once_buys_one_label(easypost, packed):
+    """Two presses race on PostgreSQL while EasyPost is slow: the first claims the shipment row and
+    calls EasyPost outside the lock; the second finds the label being bought and buys nothing.
+    EasyPost sees one purchase and the shipment has one label."""
+    from fulfillment.enums import LabelStatus
+    from fulfillment.models import CarrierLabel
+
+    _, shipment = packed()
+    easypost.slow["buy"] = 0.5
+
+    outcomes = run_together([
+        lambda: services.shipment_label_buy(actor=None, shipment=shipment, service_level=easypost.priority)
+        for _ in range(2)
+    ])
+
+    assert easypost.count("buy") == 1 and len(easypost.bought()) == 1
+    assert CarrierLabel.objects.filter(shipment=shipment).count() == 1
+    bought = [o for o in outcomes if isinstance(o, CarrierLabel)]
+    refused = [o for o in outcomes if isinstance(o, DomainError)]
+    assert len(bought) + len(refused) == 2 and bought and bought[0].status == LabelStatus.BOUGHT
+    assert all("being bought" in r.message for r in refused)
