@@ -927,7 +927,7 @@ def import_job_create(*, actor, channel: str, file_name: str, text: str) -> Impo
     return job
 
 
-def import_job_run(*, job_id: int) -> ImportJob:
+def import_job_run(*, job_id: int) -> ImportJob | None:
     """Import a job's orders chunk by chunk: an order whose rows are all fine is created (or, already
     imported on the channel, skipped); one with a problem is not, and its rows are reported.
 
