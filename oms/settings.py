@@ -127,6 +127,8 @@ CELERY_BEAT_SCHEDULE = {
     "redispatch-deferred-tasks": {"task": "oms.tasks.redispatch_deferred_tasks", "schedule": 60.0},
     # Bounded (200 a run): orders left placed over 2 minutes, e.g. their task died with the broker.
     "orders-verify-stalled": {"task": "orders.tasks.orders_verify_stalled", "schedule": 60.0},
+    # CSV imports queued or started a minute ago with no progress since: their task was lost.
+    "orders-import-jobs-resume": {"task": "orders.tasks.import_jobs_resume_stalled_task", "schedule": 60.0},
     "inventory-reorder-check": {"task": "inventory.tasks.reorder_alerts_scan_task", "schedule": 15 * 60.0},
 }
 

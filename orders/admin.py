@@ -1,4 +1,7 @@
 from django.contrib import admin
+from django.db.models.functions import Length
+from django.urls import reverse
+from django.utils.html import format_html
 
 from inventory.admin import ReadOnlyAdmin
 
@@ -9,6 +12,8 @@ from orders.models import (
     BulkJob,
     BulkJobResult,
     Customer,
+    ImportJob,
+    ImportJobError,
     IntakeRequest,
     Order,
     OrderEvent,
@@ -229,3 +234,40 @@ class OrderVersionAdmin(ReadOnlyAdmin):
     list_filter = ("kind",)
     search_fields = ("order__number", "reason")
     list_select_related = ("order", "actor")
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(ReadOnlyAdmin):
+    """Who imported which file, when, and how it went: written by the import only."""
+
+    list_display = ("pk", "file_name", "channel", "status", "total", "processed", "orders_created", "orders_skipped",
+                    "orders_failed", "created_by", "created_at")
+    list_filter = ("status", "channel")
+    search_fields = ("file_name",)
+    list_select_related = ("created_by",)
+    fields = ("file_name", "channel", "status", "total", "processed", "orders_created", "orders_skipped",
+              "orders_failed", "problems", "file_size", "created_by", "created_at", "started_at", "heartbeat_at",
+              "finished_at")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content").annotate(content_length=Length("content"))
+
+    @admin.display(description="Problems")
+    def problems(self, job):
+        url = reverse("admin:orders_importjoberror_changelist") + f"?job__id__exact={job.pk}"
+        return format_html('<a href="{}">{} problem(s)</a>', url, job.error_count)
+
+    @admin.display(description="File size")
+    def file_size(self, job):
+        return f"{job.content_length:,} characters"
+
+
+@admin.register(ImportJobError)
+class ImportJobErrorAdmin(ReadOnlyAdmin):
+    list_display = ("job", "row", "external_reference", "column", "message")
+    search_fields = ("external_reference", "message")
+    list_select_related = ("job",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("job__content")

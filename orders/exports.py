@@ -31,3 +31,11 @@ def order_export_rows(orders):
 def customer_export_rows(customers):
     return values_rows(customers.order_by("pk"), CUSTOMER_COLUMNS)
 
+
+
+IMPORT_ERROR_COLUMNS = path_columns("row", "external_reference", "column", "message")
+
+
+def import_error_rows(job):
+    """A CSV import's problems, row by row, as the job page lists the first of them."""
+    return values_rows(job.errors.order_by("row", "pk"), IMPORT_ERROR_COLUMNS)

@@ -19,12 +19,14 @@ class OrderFilter(django_filters.FilterSet):
     created_to = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label="To",
                                            widget=forms.DateInput(attrs={"type": "date"}))
     customer = django_filters.NumberFilter(field_name="customer_id", widget=forms.HiddenInput)
+    # The orders a CSV import named (its job page links here); one link row per order and job, so no duplicates.
+    import_job = django_filters.NumberFilter(field_name="import_links__job", distinct=False, widget=forms.HiddenInput)
     tag = django_filters.ModelChoiceFilter(field_name="tags", queryset=Tag.objects.all(), empty_label="Any tag",
                                            to_field_name="name")
 
     class Meta:
         model = Order
-        fields = ["q", "status", "channel", "priority", "created_from", "created_to", "customer", "tag"]
+        fields = ["q", "status", "channel", "priority", "created_from", "created_to", "customer", "import_job", "tag"]
 
     def search(self, queryset, name, value):
         return queryset.filter(order_search(term=value)) if value.strip() else queryset

@@ -5,6 +5,7 @@ from django.core.validators import MinValueValidator
 
 from inventory.models import Product
 from orders.enums import Channel, HoldReason, Priority
+from orders.intake import MAX_CSV_BYTES, MAX_CSV_ROWS
 from orders.models import ADDRESS_FIELDS, AddressSnapshot, Customer
 from orders.services import LineInput
 from payments.enums import PaymentMethod
@@ -161,16 +162,19 @@ class CustomerHoldForm(forms.Form):
 class OrderImportForm(forms.Form):
     channel = forms.ChoiceField(choices=[(Channel.MARKETPLACE, Channel.MARKETPLACE.label),
                                          (Channel.WEB, Channel.WEB.label), (Channel.API, Channel.API.label)])
-    file = forms.FileField(help_text="CSV, UTF-8, one order line per row; at most 5 MB.")
+    file = forms.FileField(help_text=f"CSV, UTF-8, one order line per row; at most {MAX_CSV_BYTES // 2**20} MB "
+                                     f"and {MAX_CSV_ROWS:,} rows.")
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > 5 * 1024 * 1024:
-            raise forms.ValidationError("The file is larger than 5 MB.")
+        if upload.size > MAX_CSV_BYTES:
+            raise forms.ValidationError(f"The file is larger than {MAX_CSV_BYTES // 2**20} MB. "
+                                        "Split it and upload each part.")
         try:
             return upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise forms.ValidationError("The file is not UTF-8 text.") from None
+            raise forms.ValidationError("The file is not CSV text in UTF-8 (a spreadsheet workbook? "
+                                        "Save it as “CSV UTF-8” and upload that).") from None
 
 
 # -- changes after placement --------------------------------------------------------------

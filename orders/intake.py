@@ -7,6 +7,8 @@ external reference: a replayed request or a re-imported file creates nothing twi
 
 import csv
 import io
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -159,8 +161,17 @@ def _products_for(skus: set[str]) -> dict[str, Product]:
     return {p.sku.upper(): p for p in found}
 
 
-def parse_intake_json(payload) -> tuple[IntakeOrder | None, Problems]:
-    """One order from the intake API's JSON body."""
+def _skus(raw_lines) -> set[str]:
+    """The SKUs that can be looked up: a NUL or a surrogate is reported on its line, not sent to the database."""
+    if not isinstance(raw_lines, list):
+        return set()
+    return {sku for sku in (str(line.get("sku", "")).strip() for line in raw_lines if isinstance(line, dict))
+            if not _unreadable(sku)}
+
+
+def parse_intake_json(payload, products: dict[str, Product] | None = None) -> tuple[IntakeOrder | None, Problems]:
+    """One order from the intake API's JSON body; `products` by upper-case SKU when the caller
+    looked up those of many orders at once (else they are looked up here)."""
     problems = Problems()
     if not isinstance(payload, dict):
         problems.add("body", "must be a JSON object")
@@ -177,9 +188,8 @@ def parse_intake_json(payload) -> tuple[IntakeOrder | None, Problems]:
         except ValidationError:
             problems.add("customer.email", "is not a valid e-mail address")
     raw_lines = payload.get("lines")
-    # Only SKUs that can be looked up: a NUL or a surrogate is reported on its line, not sent to the database.
-    skus = {sku for sku in (str(l.get("sku", "")).strip() for l in raw_lines if isinstance(l, dict))
-            if not _unreadable(sku)} if isinstance(raw_lines, list) else set()
+    if products is None:
+        products = _products_for(_skus(raw_lines))
     order = IntakeOrder(
         external_reference=reference,
         customer_email=email,
@@ -188,7 +198,7 @@ def parse_intake_json(payload) -> tuple[IntakeOrder | None, Problems]:
         customer_company=_text(customer, "company", problems, "customer."),
         shipping_address=_address(payload.get("shipping_address"), "shipping_address", problems, required=True),
         billing_address=_address(payload.get("billing_address"), "billing_address", problems, required=False),
-        lines=_lines(raw_lines, problems, _products_for(skus)),
+        lines=_lines(raw_lines, problems, products),
         priority=_choice(payload.get("priority"), Priority.values, "priority", problems, Priority.STANDARD),
         payment_method=_choice(payload.get("payment_method"), PaymentMethod.values, "payment_method", problems,
                                PaymentMethod.CARD),
@@ -208,59 +218,123 @@ CSV_COLUMNS = [
 CSV_REQUIRED = ["external_reference", "customer_email", "customer_name", "ship_name", "ship_line1", "ship_city",
                 "ship_postal_code", "ship_country", "sku", "quantity"]
 MAX_CSV_ROWS = 20000
+MAX_CSV_BYTES = 5 * 1024 * 1024
+
+# Where the JSON intake names a problem, and the CSV column it comes from.
+_CSV_COLUMN_OF = {
+    "external_reference": "external_reference", "customer.email": "customer_email", "customer.name": "customer_name",
+    "priority": "priority", "payment_method": "payment_method", "shipping_total": "shipping_total", "note": "note",
+    **{f"shipping_address.{f}": f"ship_{f}" for f in ADDRESS_FIELDS},
+}
+_LINE_PROBLEM = re.compile(r"lines\[(\d+)\](?:\.(\w+))?")
 
 
-def parse_intake_csv(text: str) -> tuple[list[IntakeOrder], Problems]:
-    """Orders from a CSV file, one line per row; rows sharing an external_reference make one order.
+@dataclass(frozen=True)
+class RowProblem:
+    """A problem with one row of a file, numbered as a spreadsheet shows it (the header is row 1)."""
 
-    Every row is checked before anything is imported: a file with any bad row imports nothing.
-    """
-    problems = Problems()
+    row: int
+    column: str
+    message: str
+    external_reference: str = ""
+
+
+@dataclass
+class CsvOrder:
+    """The rows of a file that share one external_reference, as the JSON intake reads an order."""
+
+    external_reference: str
+    rows: list[int]
+    payload: dict
+
+
+def _header_and_records(text: str) -> tuple[list[str], Iterator[tuple[int, dict]]]:
+    """The column names, and (row number, row) for each data row; reading raises csv.Error on text
+    that is not CSV. Rows are numbered as a spreadsheet shows the file (a blank line is a row too);
+    rows with nothing in them are left out."""
+    reader = csv.reader(io.StringIO(text))
+    header = [name.strip() for name in next(reader, [])]
+
+    def records():
+        for row_number, values in enumerate(reader, start=2):
+            if any(value.strip() for value in values):
+                yield row_number, dict(zip(header, values))
+
+    return header, records()
+
+
+def csv_shape_problems(text: str) -> tuple[int, list[str]]:
+    """(data rows, what is wrong with the file as a whole): what an upload is checked for before
+    it is accepted. The rows themselves are checked when they are imported."""
     if "\x00" in text:
-        problems.add("file", "contains NUL characters: is it really a CSV text file?")
-        return [], problems
-    reader = csv.DictReader(io.StringIO(text))
+        return 0, ["The file contains NUL characters: is it really a CSV text file?"]
     try:
-        fieldnames = reader.fieldnames or []
-        rows = list(reader)
+        header, records = _header_and_records(text)
+        rows = sum(1 for _ in records)
     except csv.Error as exc:
-        problems.add("file", f"is not readable as CSV ({exc})")
-        return [], problems
-    missing = [c for c in CSV_REQUIRED if c not in fieldnames]
+        return 0, [f"The file is not readable as CSV ({exc})."]
+    missing = [c for c in CSV_REQUIRED if c not in header]
     if missing:
-        problems.add("header", f"missing columns: {', '.join(missing)}")
-        return [], problems
-    grouped: dict[str, dict] = {}
-    for row_number, row in enumerate(rows, start=2):
-        if row_number - 1 > MAX_CSV_ROWS:
-            problems.add("file", f"at most {MAX_CSV_ROWS} rows per file")
-            break
+        return rows, [f"The header row is missing columns: {', '.join(missing)}. "
+                      f"The first row must name the columns (see the list on this page)."]
+    if not rows:
+        return 0, ["The file has a header row but no orders."]
+    if rows > MAX_CSV_ROWS:
+        return rows, [f"The file has {rows:,} rows; at most {MAX_CSV_ROWS:,} per file. Split it and upload each part."]
+    return rows, []
+
+
+def csv_orders(text: str) -> tuple[list[CsvOrder], list[RowProblem]]:
+    """The file's orders in the order their references first appear (a file checked by
+    `csv_shape_problems`), and the rows that belong to no order."""
+    grouped: dict[str, CsvOrder] = {}
+    problems = []
+    for row_number, row in _header_and_records(text)[1]:
         reference = (row.get("external_reference") or "").strip()
         if not reference:
-            problems.add(f"row {row_number}", "external_reference is required")
+            problems.append(RowProblem(row_number, "external_reference", "is required"))
             continue
         quantity = (row.get("quantity") or "").strip()
-        entry = grouped.setdefault(reference, {
-            "external_reference": reference, "rows": [],
-            "customer": {"email": row.get("customer_email"), "name": row.get("customer_name")},
-            "shipping_address": {f: row.get(f"ship_{f}", "") for f in ADDRESS_FIELDS},
-            "priority": (row.get("priority") or "").strip(), "payment_method": (row.get("payment_method") or "").strip(),
-            "shipping_total": (row.get("shipping_total") or "").strip(), "note": row.get("note") or "",
-            "lines": [],
+        order = grouped.get(reference)
+        if order is None:
+            order = grouped[reference] = CsvOrder(reference, [], {
+                "external_reference": reference,
+                "customer": {"email": row.get("customer_email"), "name": row.get("customer_name")},
+                "shipping_address": {f: row.get(f"ship_{f}", "") for f in ADDRESS_FIELDS},
+                "priority": (row.get("priority") or "").strip(),
+                "payment_method": (row.get("payment_method") or "").strip(),
+                "shipping_total": (row.get("shipping_total") or "").strip(), "note": row.get("note") or "",
+                "lines": [],
+            })
+        order.rows.append(row_number)
+        order.payload["lines"].append({
+            "sku": row.get("sku"),
+            "quantity": int(quantity) if quantity.isdecimal() and quantity.isascii() else quantity,
+            "unit_price": (row.get("unit_price") or "").strip(),
         })
-        entry["rows"].append(row_number)
-        entry["lines"].append({"sku": row.get("sku"), "quantity": int(quantity) if quantity.isdecimal() and quantity.isascii() else quantity,
-                               "unit_price": (row.get("unit_price") or "").strip()})
-    orders = []
-    for reference, entry in grouped.items():
-        rows = entry.pop("rows")
-        order, order_problems = parse_intake_json(entry)
-        for where, messages in order_problems.errors.items():
-            for message in messages:
-                problems.add(f"rows {rows[0]}-{rows[-1]}" if len(rows) > 1 else f"row {rows[0]}",
-                             f"{reference}: {where} {message}")
-        if order is not None:
-            orders.append(order)
-    if not grouped and not problems:
-        problems.add("file", "has no rows")
-    return orders, problems
+    return list(grouped.values()), problems
+
+
+def csv_order_problems(order: CsvOrder, errors: dict[str, list[str]]) -> list[RowProblem]:
+    """The intake's or a service's problems with an order, on the rows and columns they come from:
+    a line's on its own row, the order's on its first row."""
+    problems = []
+    for where, messages in errors.items():
+        row, column = order.rows[0], _CSV_COLUMN_OF.get(where, "")
+        line = _LINE_PROBLEM.fullmatch(where)
+        if line and int(line[1]) < len(order.rows):
+            row, column = order.rows[int(line[1])], line[2] or ""
+        elif where not in _CSV_COLUMN_OF and where != "__all__":
+            messages = [f"{where}: {message}" for message in messages]
+        problems += [RowProblem(row, column, message, order.external_reference) for message in messages]
+    return problems
+
+
+def csv_orders_parse(orders: list[CsvOrder]) -> list[tuple[CsvOrder, IntakeOrder | None, list[RowProblem]]]:
+    """Each order checked as the JSON intake checks one (the products of all of them looked up at once)."""
+    products = _products_for(set().union(*(_skus(order.payload["lines"]) for order in orders)))
+    parsed = []
+    for order in orders:
+        intake, problems = parse_intake_json(order.payload, products)
+        parsed.append((order, intake, csv_order_problems(order, problems.errors)))
+    return parsed

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from orders.enums import (
@@ -529,7 +530,27 @@ class SavedView(models.Model):
         return f"{reverse('orders:order_list')}?{'&'.join(params)}"
 
 
-class BulkJob(models.Model):
+class WorkerJob(models.Model):
+    """Work on many rows that a worker does after the request, with a page that follows its progress:
+    `processed` of `total` done, `finished_at` once it is over."""
+
+    status = models.CharField(max_length=10, choices=BulkJobStatus.choices, default=BulkJobStatus.PENDING)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-pk"]
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else int(100 * self.processed / self.total)
+
+
+class BulkJob(WorkerJob):
     """One action run on many orders, each through its own service call; a worker runs it and the
     staff page follows its progress. Each order's outcome is a `BulkJobResult` row, so a job that is
     run twice (a redelivered task) never acts on an order twice."""
@@ -537,16 +558,7 @@ class BulkJob(models.Model):
     action = models.CharField(max_length=40)
     params = models.JSONField(default=dict, blank=True)
     order_ids = models.JSONField(default=list, editable=False)
-    status = models.CharField(max_length=10, choices=BulkJobStatus.choices, default=BulkJobStatus.PENDING)
-    total = models.PositiveIntegerField(default=0)
-    processed = models.PositiveIntegerField(default=0)
     succeeded = models.PositiveIntegerField(default=0)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
         return f"Bulk {self.action} #{self.pk} ({self.processed}/{self.total})"
@@ -557,10 +569,6 @@ class BulkJob(models.Model):
     @property
     def refused(self) -> int:
         return self.processed - self.succeeded
-
-    @property
-    def percent(self) -> int:
-        return 100 if not self.total else int(100 * self.processed / self.total)
 
 
 class BulkJobResult(models.Model):
@@ -596,3 +604,62 @@ class IntakeRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.api_client_id}: {self.external_reference}"
+
+
+class ImportJob(WorkerJob):
+    """A CSV file of orders that a worker imports in chunks; `total` and `processed` count its rows.
+
+    The file is kept in the database, not in MEDIA storage: it commits with the job (there is never
+    a job without its file, or a file without its job), and a worker on another machine reads it
+    where it reads everything else, with no shared disk to set up. The upload's 5 MB cap keeps the
+    row modest.
+
+    `chunks_done` is how far the import got: each chunk of orders commits together with it, under
+    a lock on this row, so a redelivered task (or two at once) never imports a chunk twice and a
+    worker that dies mid-chunk leaves none of it behind. `heartbeat_at` is the job's last sign of
+    life, for the sweep that re-queues a job whose task was lost.
+    """
+
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    file_name = models.CharField(max_length=255, blank=True)
+    content = models.TextField(editable=False)
+    orders_created = models.PositiveIntegerField(default=0)
+    orders_skipped = models.PositiveIntegerField(default=0, help_text="Already imported: left as they were.")
+    orders_failed = models.PositiveIntegerField(default=0, help_text="Not imported: their rows are in the errors.")
+    error_count = models.PositiveIntegerField(default=0)
+    chunks_done = models.PositiveIntegerField(default=0, editable=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(default=timezone.now)
+
+    class Meta(WorkerJob.Meta):
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="importjob_status_heartbeat")]
+
+    def __str__(self) -> str:
+        return f"Import #{self.pk} {self.file_name} ({self.processed}/{self.total} rows)"
+
+    def get_absolute_url(self) -> str:
+        return reverse("orders:import_job", args=[self.pk])
+
+
+class ImportJobError(models.Model):
+    """A problem with one row of an import: the row as a spreadsheet numbers it (the header is row 1)."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="errors")
+    row = models.PositiveIntegerField()
+    external_reference = models.CharField(max_length=100, blank=True)
+    column = models.CharField(max_length=40, blank=True)
+    message = models.CharField(max_length=500)
+
+    class Meta:
+        ordering = ["row", "pk"]
+
+
+class ImportJobOrder(models.Model):
+    """An order a file named: created by this import, or already there and left alone."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="orders")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="import_links")
+    created = models.BooleanField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "order"], name="importjoborder_once_per_order")]

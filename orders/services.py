@@ -36,6 +36,7 @@ from orders.enums import (
     CHANGEABLE_STATUSES,
     HOLDABLE_STATUSES,
     PRIORITY_RANK,
+    BulkJobStatus,
     Channel,
     HoldReason,
     OrderChangeKind,
@@ -52,6 +53,9 @@ from orders.models import (
     AddressSnapshot,
     ApiClient,
     Customer,
+    ImportJob,
+    ImportJobError,
+    ImportJobOrder,
     IntakeRequest,
     Order,
     OrderEvent,
@@ -897,14 +901,111 @@ def intake_answer_record(*, actor, order: Order, api_client: ApiClient, status: 
             answer_status=status, answer=answer)
 
 
-def orders_import(*, actor, channel: str, intakes: list["IntakeOrder"]) -> tuple[list[Order], list[Order]]:
-    """Import a checked file of orders in one transaction; (created, already there)."""
-    created, skipped = [], []
+# -- CSV import jobs ---------------------------------------------------------------------
+
+IMPORT_CHUNK = 50  # orders per transaction, and per progress update
+IMPORT_STALLED_AFTER = timedelta(minutes=1)
+
+
+def import_job_create(*, actor, channel: str, file_name: str, text: str) -> ImportJob:
+    """Accept a CSV file of orders whose shape is right (readable, the columns, not too many rows)
+    and queue its import; its rows are checked as a worker imports them."""
+    from orders.intake import csv_shape_problems
+    from orders.tasks import import_job_run_task
+
+    if not actor.has_perm("orders.add_order"):
+        raise NotPermitted("You are not allowed to import orders.")
+    if channel not in Channel.values:
+        raise ValidationError({"channel": [f"Unknown channel {channel!r}."]})
+    rows, problems = csv_shape_problems(text)
+    if problems:
+        raise ValidationError({"file": problems})
     with transaction.atomic():
-        for intake in intakes:
-            order, is_new = order_intake(actor=actor, channel=channel, intake=intake)
-            (created if is_new else skipped).append(order)
-    return created, skipped
+        job = ImportJob.objects.create(channel=channel, file_name=file_name[:255], content=text, total=rows,
+                                       created_by=actor)
+        enqueue_on_commit(import_job_run_task, job_id=job.pk)
+    return job
+
+
+def import_job_run(*, job_id: int) -> ImportJob | None:
+    """Import a job's orders chunk by chunk: an order whose rows are all fine is created (or, already
+    imported on the channel, skipped); one with a problem is not, and its rows are reported.
+
+    Safe to run twice, at once or one after the other: each chunk commits with the job's
+    `chunks_done` under a lock on the job row, so the second run finds it done and moves on."""
+    from orders.intake import csv_orders
+
+    job = ImportJob.objects.filter(pk=job_id).select_related("created_by").first()
+    if job is None or job.status == BulkJobStatus.DONE:
+        return job
+    now = timezone.now()
+    ImportJob.objects.filter(pk=job.pk, status=BulkJobStatus.PENDING).update(
+        status=BulkJobStatus.RUNNING, started_at=now, heartbeat_at=now)
+    orders, stray_rows = csv_orders(job.content)
+    chunks = [orders[start:start + IMPORT_CHUNK] for start in range(0, len(orders), IMPORT_CHUNK)] or [[]]
+    for index, chunk in enumerate(chunks):
+        _import_chunk(job, index, chunk, stray_rows if index == 0 else [], last=index == len(chunks) - 1)
+    job.refresh_from_db()
+    return job
+
+
+def _import_chunk(job: ImportJob, index: int, chunk: list, stray_rows: list, *, last: bool) -> None:
+    from orders.intake import csv_order_problems, csv_orders_parse
+
+    with transaction.atomic():
+        if ImportJob.objects.select_for_update().values_list("chunks_done", flat=True).get(pk=job.pk) != index:
+            return  # another run of this job imported this chunk
+        # Orders imported before are skipped unchecked: a product since taken off sale is no reason to report them.
+        existing = dict(Order.objects.filter(channel=job.channel, api_client__isnull=True, external_reference__in=[
+            order.external_reference for order in chunk]).values_list("external_reference", "pk"))
+        links = [ImportJobOrder(job=job, order_id=existing[order.external_reference], created=False)
+                 for order in chunk if order.external_reference in existing]
+        problems, failed = list(stray_rows), len(stray_rows)
+        new = [order for order in chunk if order.external_reference not in existing]
+        for order, intake, order_problems in csv_orders_parse(new):
+            if intake is not None:
+                try:
+                    with transaction.atomic():
+                        imported, created = order_intake(actor=job.created_by, channel=job.channel, intake=intake)
+                except ValidationError as exc:  # a rule only the services know (a discount above the price)
+                    order_problems = csv_order_problems(
+                        order, exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages})
+                except DomainError as exc:
+                    order_problems = csv_order_problems(order, {"__all__": [exc.message]})
+                else:
+                    links.append(ImportJobOrder(job=job, order=imported, created=created))
+                    continue
+            problems += order_problems
+            failed += 1
+        ImportJobError.objects.bulk_create(
+            ImportJobError(job=job, row=p.row, column=p.column, message=p.message[:500],
+                           external_reference=p.external_reference[:100]) for p in problems)
+        ImportJobOrder.objects.bulk_create(links)
+        now = timezone.now()
+        ImportJob.objects.filter(pk=job.pk).update(
+            chunks_done=F("chunks_done") + 1, heartbeat_at=now,
+            processed=F("processed") + len(stray_rows) + sum(len(order.rows) for order in chunk),
+            orders_created=F("orders_created") + sum(link.created for link in links),
+            orders_skipped=F("orders_skipped") + sum(not link.created for link in links),
+            orders_failed=F("orders_failed") + failed, error_count=F("error_count") + len(problems),
+            **({"status": BulkJobStatus.DONE, "finished_at": now} if last else {}))
+
+
+def import_jobs_resume_stalled(*, stalled_after: timedelta = IMPORT_STALLED_AFTER) -> int:
+    """Queue again the import jobs with no sign of life for `stalled_after`: their task was lost
+    (a broker that was down or lost its queue, a worker that died). A job a worker is importing
+    right now holds its row lock and is passed over."""
+    from orders.tasks import import_job_run_task
+
+    with transaction.atomic():
+        stalled = list(ImportJob.objects.filter(
+            status__in=[BulkJobStatus.PENDING, BulkJobStatus.RUNNING],
+            heartbeat_at__lt=timezone.now() - stalled_after,
+        ).order_by("pk").select_for_update(skip_locked=True).values_list("pk", flat=True)[:100])
+        ImportJob.objects.filter(pk__in=stalled).update(heartbeat_at=timezone.now())
+        for job_id in stalled:
+            enqueue_on_commit(import_job_run_task, job_id=job_id)
+    return len(stalled)
 
 
 def api_client_create(*, actor, name: str, channel: str) -> tuple[ApiClient, str]:

@@ -75,3 +75,20 @@ def orders_complete_settled_sweep(limit: int = 500) -> int:
     ids = Order.objects.filter(status=OrderStatus.DELIVERED).order_by("delivered_at", "pk").values_list(
         "pk", flat=True)[:limit]
     return sum(order_complete_if_settled(order_id=order_id) for order_id in list(ids))
+
+
+@shared_task(bind=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def import_job_run_task(self, *, job_id: int) -> int:
+    """Import a CSV file's orders; safe to run twice (each chunk is imported once)."""
+    from orders.services import import_job_run
+
+    job = import_job_run(job_id=job_id)
+    return job.processed if job is not None else 0
+
+
+@shared_task
+def import_jobs_resume_stalled_task() -> int:
+    """Safety net (beat, every minute): queue again the imports whose task was lost."""
+    from orders.services import import_jobs_resume_stalled
+
+    return import_jobs_resume_stalled()

@@ -24,7 +24,7 @@ from orders import bulk, saved_views, selectors, services
 from orders import exports as order_exports
 from orders.enums import CHANGEABLE_STATUSES, OPEN_EXPOSURE_STATUSES, BulkJobStatus, OrderStatus, Priority
 from orders.filters import OrderFilter
-from orders.models import BulkJob, Customer, Order
+from orders.models import BulkJob, Customer, ImportJob, Order
 from orders.tables import OPTIONAL_COLUMNS, OrderTable
 from payments.selectors import payment_statuses_for
 from payments.services import payment_card_tokenize
@@ -200,16 +200,26 @@ def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("orders:order_list")
 
 
-@staff_required("orders.view_order")
-def bulk_job(request: HttpRequest, pk: int) -> HttpResponse:
-    job = get_object_or_404(BulkJob.objects.select_related("created_by"), pk=pk)
+def _own_job(request: HttpRequest, jobs, pk: int):
+    """A worker job's page is for the one who started it (and superusers); to anyone else there is no such job."""
+    job = get_object_or_404(jobs.select_related("created_by"), pk=pk)
     if job.created_by_id != request.user.pk and not request.user.is_superuser:
         raise Http404("No such job.")
-    context = {"job": job, "action": bulk.ACTIONS.get(job.action),
-               "results": job.results.select_related("order")[:1000] if job.status == BulkJobStatus.DONE else []}
-    if request.htmx:
-        return render(request, "orders/partials/bulk_job_progress.html", context)
-    return render(request, "orders/bulk_job.html", context)
+    return job
+
+
+def _job_page(request: HttpRequest, kind: str, context: dict) -> HttpResponse:
+    """The page of a `kind` ("bulk", "import") of job, or (polled by htmx) only its progress part."""
+    template = f"orders/partials/{kind}_job_progress.html" if request.htmx else f"orders/{kind}_job.html"
+    return render(request, template, {**context, "kind": kind})
+
+
+@staff_required("orders.view_order")
+def bulk_job(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _own_job(request, BulkJob.objects.all(), pk)
+    return _job_page(request, "bulk", {
+        "job": job, "action": bulk.ACTIONS.get(job.action),
+        "results": job.results.select_related("order")[:1000] if job.status == BulkJobStatus.DONE else []})
 
 
 # -- detail and transitions -----------------------------------------------------------
@@ -466,29 +476,37 @@ def product_lookup(request: HttpRequest) -> HttpResponse:
 
 @staff_required("orders.add_order")
 def order_import(request: HttpRequest) -> HttpResponse:
-    """CSV import: every row is checked first; a file with any problem imports nothing."""
-    from orders.intake import CSV_COLUMNS, Problems, parse_intake_csv
+    """CSV import: the file's shape is checked here and a worker imports its rows (`import_job_run`)."""
+    from orders.intake import CSV_COLUMNS, CSV_REQUIRED
 
     form = order_forms.OrderImportForm(request.POST or None, request.FILES or None)
-    problems = None
     if request.method == "POST" and form.is_valid():
-        intakes, problems = parse_intake_csv(form.cleaned_data["file"])
-        if not problems:
-            try:
-                created, skipped = services.orders_import(actor=request.user, channel=form.cleaned_data["channel"],
-                                                          intakes=intakes)
-            except ValidationError as exc:  # a rule only the services know (e.g. a discount above the price)
-                problems = Problems()
-                for message in exc.messages:
-                    problems.add("file", message)
-                return render(request, "orders/order_import.html", {
-                    "form": form, "problems": problems, "columns": CSV_COLUMNS}, status=400)
-            messages.success(request, f"Imported {len(created)} orders"
-                             + (f"; {len(skipped)} were already there and were left alone." if skipped else "."))
-            return redirect("orders:order_list")
+        try:
+            job = services.import_job_create(actor=request.user, channel=form.cleaned_data["channel"],
+                                             file_name=request.FILES["file"].name, text=form.cleaned_data["file"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect(job)
     return render(request, "orders/order_import.html", {
-        "form": form, "problems": problems, "columns": CSV_COLUMNS,
+        "form": form, "columns": CSV_COLUMNS, "required": CSV_REQUIRED,
+        "recent": ImportJob.objects.filter(created_by=request.user).defer("content")[:5],
     }, status=400 if request.method == "POST" else 200)
+
+
+@staff_required("orders.add_order")
+def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _own_job(request, ImportJob.objects.defer("content"), pk)
+    return _job_page(request, "import", {
+        "job": job, "errors": job.errors.all()[:1000] if job.status == BulkJobStatus.DONE else []})
+
+
+@staff_required("orders.add_order")
+def import_job_errors(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every problem of the file as CSV, to fix the rows in a spreadsheet and upload them again."""
+    job = _own_job(request, ImportJob.objects.defer("content"), pk)
+    return export_response("csv", order_exports.import_error_rows(job), order_exports.IMPORT_ERROR_COLUMNS,
+                           f"import-{job.pk}-errors")
 
 
 # -- customers ------------------------------------------------------------------------

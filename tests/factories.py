@@ -105,3 +105,33 @@ def make_order(*, customer=None, products=None, quantities=None, actor=None, sub
     lines = [LineInput(product=p, quantity=q) for p, q in zip(products, quantities)]
     kwargs.setdefault("shipping_address", address())
     return order_create(actor=actor, customer=customer, lines=lines, submit=submit, **kwargs)
+
+
+def import_row(reference: str, **values) -> dict:
+    """One row of a CSV import file (orders/intake.py CSV_COLUMNS): a valid order line unless `values` say otherwise."""
+    row = {"external_reference": reference, "customer_email": f"{reference.lower()}@example.com",
+           "customer_name": f"Buyer {reference}", "ship_name": f"Buyer {reference}", "ship_line1": "1 Way",
+           "ship_city": "London", "ship_postal_code": "N1 7AA", "ship_country": "GB", "sku": "CHAIR-1",
+           "quantity": "1", "priority": "standard", "payment_method": "card", "shipping_total": "0"}
+    row.update(values)
+    return row
+
+
+def import_file(rows: list[dict]) -> str:
+    """The text of a CSV import file with a header row and `rows`."""
+    import csv
+    import io
+
+    from orders.intake import CSV_COLUMNS
+
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def orders_file(orders: int, *, lines: int = 1, prefix: str = "MP", skus=("CHAIR-1",)) -> str:
+    """An import file of `orders` valid orders of `lines` rows each."""
+    return import_file([import_row(f"{prefix}-{n}", sku=skus[line % len(skus)])
+                        for n in range(1, orders + 1) for line in range(lines)])

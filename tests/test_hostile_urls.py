@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 # Already percent-encoded: a lone surrogate and broken UTF-8 reach a server only as bytes.
 HOSTILE_SEGMENTS = ["%00", "%ED%A0%80", "9" * 30, "x" * 3000]
-NUMBER_KEYS = ["page", "older_than_days", "days", "customer", "wave", "warehouse", "product", "p", "o", "e"]
+NUMBER_KEYS = ["page", "older_than_days", "days", "customer", "import_job", "wave", "warehouse", "product", "p", "o", "e"]
 TEXT_KEYS = ["q", "status", "reason", "show", "channel", "priority", "created_from", "created_to", "sort", "next",
              "period", "sku", "number", "email", "token", "kind", "carrier"]
 # One filter value that a form refuses hides the others, so numbers and texts go in separate requests.

@@ -1,10 +1,9 @@
-"""Orders from outside: the JSON intake API and CSV import, idempotent and all-or-nothing."""
+"""Orders from outside through the JSON intake API: idempotent, every problem reported at once."""
 
 import json
 from decimal import Decimal
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from orders import services
@@ -135,65 +134,6 @@ def test_an_outside_channel_cannot_put_an_order_on_account_terms(api):
     assert Order.objects.count() == 0
 
 
-CSV_HEADER = ("external_reference,customer_email,customer_name,ship_name,ship_line1,ship_line2,ship_city,"
-              "ship_region,ship_postal_code,ship_country,ship_phone,sku,quantity,unit_price,priority,"
-              "payment_method,shipping_total,note\n")
-GOOD_ROWS = (
-    "MP-1,ada@example.com,Ada,Ada,1 Way,,London,,N1,GB,,CHAIR-1,1,,standard,card,0,\n"
-    "MP-1,ada@example.com,Ada,Ada,1 Way,,London,,N1,GB,,LAMP-1,2,,standard,card,0,\n"
-    "MP-2,alan@example.com,Alan,Alan,2 Park,,Bletchley,,MK3,GB,,LAMP-1,1,,rush,card,0,\n"
-)
-
-
-def upload(client, text):
-    return client.post(reverse("orders:order_import"), {
-        "channel": Channel.MARKETPLACE, "file": SimpleUploadedFile("orders.csv", text.encode(), "text/csv")})
-
-
-def test_the_import_page_renders(login, sales_user):
-    assert login(sales_user).get(reverse("orders:order_import")).status_code == 200
-
-
-def test_a_csv_file_makes_one_order_per_reference(login, sales_user):
-    response = upload(login(sales_user), CSV_HEADER + GOOD_ROWS)
-
-    assert response.status_code == 302
-    orders = {o.external_reference: o for o in Order.objects.all()}
-    assert set(orders) == {"MP-1", "MP-2"}
-    assert orders["MP-1"].lines.count() == 2 and orders["MP-2"].priority == "rush"
-    assert all(o.channel == Channel.MARKETPLACE and o.created_by == sales_user for o in orders.values())
-
-
-def test_importing_the_same_file_twice_creates_nothing_new(login, sales_user):
-    client = login(sales_user)
-    upload(client, CSV_HEADER + GOOD_ROWS)
-
-    response = upload(client, CSV_HEADER + GOOD_ROWS)
-
-    assert Order.objects.count() == 2
-    assert response.status_code == 302
-
-
-def test_a_file_with_one_bad_row_imports_nothing_and_names_the_row(login, sales_user):
-    bad = GOOD_ROWS + "MP-3,bob@example.com,Bob,Bob,3 Road,,Leeds,,LS1,GB,,NOPE,1,,,,,\n"
-
-    response = upload(login(sales_user), CSV_HEADER + bad)
-
-    assert response.status_code == 400
-    assert "row 5" in response.content.decode() and "NOPE" in response.content.decode()
-    assert Order.objects.count() == 0
-
-
-def test_a_file_without_the_needed_columns_is_refused(login, sales_user):
-    response = upload(login(sales_user), "sku,quantity\nCHAIR-1,1\n")
-    assert response.status_code == 400 and "missing columns" in response.content.decode()
-
-
-def test_the_warehouse_cannot_import(login, warehouse_user):
-    assert upload(login(warehouse_user), CSV_HEADER + GOOD_ROWS).status_code == 403
-    assert Order.objects.count() == 0
-
-
 def test_the_management_command_prints_a_working_key(client):
     from io import StringIO
 
@@ -222,18 +162,6 @@ def test_input_the_database_could_not_hold_is_a_400_not_a_500(api, change, where
     assert response.status_code == 400, response.content
     assert where in response.json()["errors"]
     assert Order.objects.count() == 0 and Customer.objects.count() == 0
-
-
-@pytest.mark.parametrize("text,message", [
-    ("external_reference,sku\n" + "x" * 200000 + ",1\n", "not readable as CSV"),
-    (CSV_HEADER + "MP-1,a@example.com,A,A,1,,L,,N1,GB,,CHAIR-1,²,,,,,\n", "quantity"),
-    (CSV_HEADER + "MP-1,a@example.com,A,A,1,,L,,N1,GB,,CHAIR-1,1,,,,,\x00\n", "NUL"),
-])
-def test_odd_files_are_refused_with_a_reason(login, sales_user, text, message):
-    response = upload(login(sales_user), text)
-    assert response.status_code == 400
-    assert message in response.content.decode()
-    assert Order.objects.count() == 0
 
 
 def test_a_search_for_unicode_digits_finds_nothing_and_does_not_fail(login, sales_user):
