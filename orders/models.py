@@ -628,6 +628,8 @@ class ImportJob(WorkerJob):
     orders_failed = models.PositiveIntegerField(default=0, help_text="Not imported: their rows are in the errors.")
     error_count = models.PositiveIntegerField(default=0)
     chunks_done = models.PositiveIntegerField(default=0, editable=False)
+    # Times the sweep queued the job again since its last chunk committed (a chunk that always fails stops it).
+    resumed = models.PositiveSmallIntegerField(default=0, editable=False)
     started_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(default=timezone.now)
 

@@ -905,6 +905,7 @@ def intake_answer_record(*, actor, order: Order, api_client: ApiClient, status: 
 
 IMPORT_CHUNK = 50  # orders per transaction, and per progress update
 IMPORT_STALLED_AFTER = timedelta(minutes=1)
+IMPORT_MAX_RESUMES = 5  # queued again this many times without a chunk committing: the import is stopped
 
 
 def import_job_create(*, actor, channel: str, file_name: str, text: str) -> ImportJob:
@@ -983,7 +984,7 @@ def _import_chunk(job: ImportJob, index: int, chunk: list, stray_rows: list, *, 
         ImportJobOrder.objects.bulk_create(links)
         now = timezone.now()
         ImportJob.objects.filter(pk=job.pk).update(
-            chunks_done=F("chunks_done") + 1, heartbeat_at=now,
+            chunks_done=F("chunks_done") + 1, heartbeat_at=now, resumed=0,
             processed=F("processed") + len(stray_rows) + sum(len(order.rows) for order in chunk),
             orders_created=F("orders_created") + sum(link.created for link in links),
             orders_skipped=F("orders_skipped") + sum(not link.created for link in links),
@@ -1002,10 +1003,27 @@ def import_jobs_resume_stalled(*, stalled_after: timedelta = IMPORT_STALLED_AFTE
             status__in=[BulkJobStatus.PENDING, BulkJobStatus.RUNNING],
             heartbeat_at__lt=timezone.now() - stalled_after,
         ).order_by("pk").select_for_update(skip_locked=True).values_list("pk", flat=True)[:100])
-        ImportJob.objects.filter(pk__in=stalled).update(heartbeat_at=timezone.now())
+        given_up = list(ImportJob.objects.filter(pk__in=stalled, resumed__gte=IMPORT_MAX_RESUMES).values_list(
+            "pk", "processed"))
+        for job_id, processed in given_up:
+            _import_job_stop(job_id=job_id, processed=processed)
+        stalled = [job_id for job_id in stalled if job_id not in {pk for pk, _ in given_up}]
+        ImportJob.objects.filter(pk__in=stalled).update(heartbeat_at=timezone.now(), resumed=F("resumed") + 1)
         for job_id in stalled:
             enqueue_on_commit(import_job_run_task, job_id=job_id)
     return len(stalled)
+
+
+def _import_job_stop(*, job_id: int, processed: int) -> None:
+    """An import that makes no progress however often it is queued again (a fault no retry cures) ends,
+    saying where: what came before is imported, and importing the same file again skips it."""
+    now = timezone.now()
+    ImportJobError.objects.create(
+        job_id=job_id, row=processed + 2, column="", external_reference="",
+        message=f"The import stopped here after {IMPORT_MAX_RESUMES} attempts that all failed; the orders above are "
+                "imported. Fix or remove this part of the file and import it again: imported orders are skipped.")
+    ImportJob.objects.filter(pk=job_id).update(status=BulkJobStatus.DONE, finished_at=now, heartbeat_at=now,
+                                               error_count=F("error_count") + 1)
 
 
 def api_client_create(*, actor, name: str, channel: str) -> tuple[ApiClient, str]:

@@ -159,6 +159,36 @@ def test_a_worker_that_dies_mid_file_leaves_no_half_chunk_and_the_sweep_finishes
     assert Order.objects.count() == 120
 
 
+def test_an_import_that_fails_at_the_same_place_every_time_stops_and_says_where(
+        sales_user, django_capture_on_commit_callbacks):
+    """A fault no retry cures (a bug, a row that breaks the service) is not queued again every minute for
+    ever: after IMPORT_MAX_RESUMES sweeps with no chunk committed the job ends, naming the row it stopped at."""
+    job = services.import_job_create(actor=sales_user, channel=Channel.MARKETPLACE, file_name="o.csv",
+                                     text=orders_file(120))
+    real_intake, calls = services.order_intake, []
+
+    def fails_from_the_60th_order(**kwargs):
+        calls.append(1)
+        if len(calls) >= 60:
+            raise RuntimeError("a fault no retry cures")
+        return real_intake(**kwargs)
+
+    with mock.patch.object(services, "order_intake", fails_from_the_60th_order):
+        for attempt in range(services.IMPORT_MAX_RESUMES + 1):
+            with pytest.raises(RuntimeError):
+                services.import_job_run(job_id=job.pk)
+            ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(minutes=2))
+            with django_capture_on_commit_callbacks(execute=False) as queued:
+                again = services.import_jobs_resume_stalled()
+            assert (again, len(queued)) == ((1, 1) if attempt < services.IMPORT_MAX_RESUMES else (0, 0)), attempt
+
+    assert counts(job) == (BulkJobStatus.DONE, 120, 50, 50, 0, 0)
+    [problem] = job.errors.all()
+    assert problem.row == 52 and "stopped here" in problem.message
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        assert services.import_jobs_resume_stalled() == 0
+
+
 def test_with_the_broker_down_the_upload_leaves_a_queued_job_that_the_sweep_runs(
         login, sales_user, django_capture_on_commit_callbacks):
     client = login(sales_user)
