@@ -1,8 +1,9 @@
-"""The return policy: what may come back, how much of it, and until when.
+"""The return policy: what may come back, how much of it, and until when; and how much of an
+order may still be refunded by line.
 
 Two kinds of rule. Quantities are hard limits nobody overrides: a line can return at
 most what shipped, minus what already came back, minus what other open returns still
-expect. Policy rules (the return window after delivery, non-returnable products, an
+expect; it can be refunded at most once per unit, by a return or by a refund by line. Policy rules (the return window after delivery, non-returnable products, an
 order that shipped nothing yet) refuse with a reason that a manager may override with a note.
 """
 
@@ -10,13 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from orders.enums import OrderEventType, OrderStatus
 from orders.models import OrderEvent
-from returns.enums import AWAITING_ITEMS_STATUSES, FREE_SHIPPING_REASONS
-from returns.models import NonReturnableProduct, ReturnLine
+from oms.money import ZERO
+from returns.enums import AWAITING_ITEMS_STATUSES, FREE_SHIPPING_REASONS, Resolution
+from returns.models import NonReturnableProduct, Refund, RefundLine, ReturnLine, ReturnRequest
 
 # Orders that have goods at the customer's: something shipped and nothing undoes that.
 RETURNABLE_ORDER_STATUSES = (OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED, OrderStatus.DELIVERED,
@@ -57,6 +59,44 @@ def returnable_quantities(order_lines) -> dict[int, int]:
     held = units_expected_back(line.pk for line in order_lines)
     return {line.pk: max(0, line.quantity_shipped - line.quantity_returned - held.get(line.pk, 0))
             for line in order_lines}
+
+
+def _units_by_line(rows, field: str) -> dict[int, int]:
+    return dict(rows.values("order_line_id").annotate(n=Sum(field)).values_list("order_line_id", "n"))
+
+
+def units_refunded(order_line_ids) -> dict[int, int]:
+    """Units already refunded per order line: by refunds by line (unless the gateway refused them)
+    and the received units of returns refunded or being refunded. {order line id: units}"""
+    order_line_ids = list(order_line_ids)
+    by_line = _units_by_line(RefundLine.objects.filter(order_line_id__in=order_line_ids,
+                                                       refund__in=Refund.objects.holding_units()), "quantity")
+    by_return = _units_by_line(ReturnLine.objects.filter(
+        Q(return_request__resolution=Resolution.REFUND) | ~Q(return_request__refund_key=""),
+        order_line_id__in=order_line_ids, quantity_received__gt=0), "quantity_received")
+    return {pk: by_line.get(pk, 0) + by_return.get(pk, 0) for pk in order_line_ids}
+
+
+def refundable_quantities(order, order_lines) -> dict[int, int]:
+    """What each line may still refund: what shipped (all of it once the order is cancelled: nothing
+    will ship) minus what was refunded before. Unshipped units of a live order are not refunded
+    here: they still ship, or an order change cancels them."""
+    order_lines = list(order_lines)
+    refunded = units_refunded(line.pk for line in order_lines)
+    cancelled = order.status == OrderStatus.CANCELLED
+    return {line.pk: max(0, (line.quantity if cancelled else line.quantity_shipped) - refunded[line.pk])
+            for line in order_lines}
+
+
+def shipping_left_to_refund(order, *, exclude_return_id: int | None = None):
+    """The order's shipping, unless a refund by line or a return's refund gave it back already."""
+    if not order.shipping_total:
+        return ZERO
+    by_return = ReturnRequest.objects.filter(order_id=order.pk, refund_shipping__gt=0)
+    if exclude_return_id is not None:
+        by_return = by_return.exclude(pk=exclude_return_id)
+    by_line = Refund.objects.holding_units().filter(order_id=order.pk, shipping_amount__gt=0)
+    return ZERO if by_return.exists() or by_line.exists() else order.shipping_total
 
 
 @dataclass(frozen=True)
