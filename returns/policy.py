@@ -23,6 +23,8 @@ from returns.models import NonReturnableProduct, Refund, RefundLine, ReturnLine,
 # Orders that have goods at the customer's: something shipped and nothing undoes that.
 RETURNABLE_ORDER_STATUSES = (OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED, OrderStatus.DELIVERED,
                              OrderStatus.COMPLETED)
+# Orders a refund by line can take units of: what shipped, or all of a cancelled order.
+REFUNDABLE_ORDER_STATUSES = (*RETURNABLE_ORDER_STATUSES, OrderStatus.CANCELLED)
 
 
 def window_days() -> int:

@@ -651,7 +651,7 @@ def refund_preview(*, order: Order, lines: list[RefundLineInput], refund_shippin
 
 
 def refund_issue(*, actor, order: Order, lines: list[RefundLineInput], refund_shipping: bool = False,
-                 reason: str = "", request_key: str) -> Refund:
+                 reason: str = "", request_key: str, expected_total: Decimal | None = None) -> Refund:
     """Refund units of the order's lines (and its shipping, if chosen) at what the customer paid.
 
     As every money movement here, in three steps: one transaction locks the order, its payment
@@ -661,7 +661,8 @@ def refund_issue(*, actor, order: Order, lines: list[RefundLineInput], refund_sh
     transaction then puts those units back in stock through the ledger and writes the timeline
     event, or, if the gateway refused, gives the units back. The form's `request_key` makes a
     double submit the same refund; a refund the gateway has not answered stays pending and is
-    finished by `refund_settle` (a retry, or the sweep).
+    finished by `refund_settle` (a retry, or the sweep). `expected_total` is the amount the
+    person confirmed: if the refund now comes to another one, it is refused.
     """
     request_key = (request_key or "").strip()
     if not request_key or len(request_key) > 80:
@@ -669,14 +670,14 @@ def refund_issue(*, actor, order: Order, lines: list[RefundLineInput], refund_sh
     if actor is not None and not actor.has_perm(REFUND_PERMISSION):
         raise NotPermitted("You are not allowed to refund payments.")
     refund = _line_refund_claim(actor=actor, order=order, lines=lines, refund_shipping=refund_shipping,
-                           reason=reason.strip(), request_key=request_key)
+                                reason=reason.strip(), request_key=request_key, expected_total=expected_total)
     if refund.status != RefundStatus.PENDING:
         return refund  # the same form again: done before, nothing more happens
     return refund_settle(actor=actor, refund=refund)
 
 
 def _line_refund_claim(*, actor, order: Order, lines: list[RefundLineInput], refund_shipping: bool, reason: str,
-                  request_key: str) -> Refund:
+                       request_key: str, expected_total: Decimal | None) -> Refund:
     with transaction.atomic():
         locked = lock_order(order.pk)
         existing = Refund.objects.filter(request_key=request_key).first()
@@ -690,6 +691,9 @@ def _line_refund_claim(*, actor, order: Order, lines: list[RefundLineInput], ref
         payment = lock_payment(payment.pk)
         plan = _plan_refund(locked, lock_order_lines(locked.pk), lines, refund_shipping)
         _refuse_beyond_payment(locked, payment, plan)
+        if expected_total is not None and plan.total != expected_total:
+            raise DomainError(f"The refund now comes to {plan.total} {plan.currency}, not the {expected_total} shown; "
+                              "check the amounts and confirm again.", code="amount_changed")
         try:
             with transaction.atomic():
                 refund = Refund.objects.create(
