@@ -56,7 +56,8 @@ from returns.policy import (
     returnable_quantities,
     shipping_left_to_refund,
     units_expected_back,
-    units_refunded,
+    units_kept_after_refund,
+    units_settled,
 )
 from returns.stock import restock_refunded_units, restock_returned_units, scrap_returned_units
 
@@ -152,18 +153,21 @@ def return_request_create(*, actor, order: Order, lines: list[ReturnLineInput], 
     with transaction.atomic():
         locked = lock_order(order.pk)
         order_lines = {line.pk: line for line in lock_order_lines(locked.pk)}
-        held = units_expected_back(order_lines)
+        held, kept = units_expected_back(order_lines), units_kept_after_refund(order_lines)
         requested = []
         for line in lines:
             order_line = order_lines.get(line.order_line_id)
             if order_line is None:
                 raise DomainError(f"Line {line.order_line_id} is not part of order {locked.number}.")
-            left = order_line.quantity_shipped - order_line.quantity_returned - held.get(order_line.pk, 0)
+            kept_units = kept.get(order_line.pk, 0)
+            left = (order_line.quantity_shipped - order_line.quantity_returned - held.get(order_line.pk, 0)
+                    - kept_units)
             if line.quantity > left:
                 raise DomainError(
                     f"{order_line.sku}: at most {max(left, 0)} can be returned ({order_line.quantity_shipped} shipped, "
-                    f"{order_line.quantity_returned} returned, {held.get(order_line.pk, 0)} in open returns), "
-                    f"not {line.quantity}.", code="quantity_too_high")
+                    f"{order_line.quantity_returned} returned, {held.get(order_line.pk, 0)} in open returns"
+                    + (f", {kept_units} refunded and kept" if kept_units else "")
+                    + f"), not {line.quantity}.", code="quantity_too_high")
             requested.append(RequestedLine(order_line, line.quantity, line.reason, line.comment.strip()))
         problems = policy_problems(locked, requested)
         if problems and not override_note:
@@ -604,7 +608,7 @@ def _plan_refund(order: Order, order_lines: list[OrderLine], lines: list[RefundL
         if line.order_line_id not in by_id:
             raise DomainError(f"Line {line.order_line_id} is not part of order {order.number}.")
     left = refundable_quantities(order, order_lines)
-    refunded = units_refunded(by_id)
+    settled = units_settled(by_id)
     restockable = returnable_quantities(order_lines)
     planned = []
     for line in lines:
@@ -612,15 +616,15 @@ def _plan_refund(order: Order, order_lines: list[OrderLine], lines: list[RefundL
         if line.quantity > left[order_line.pk]:
             raise DomainError(
                 f"{order_line.sku}: at most {left[order_line.pk]} can be refunded ({order_line.quantity} ordered, "
-                f"{order_line.quantity_shipped} shipped, {refunded[order_line.pk]} refunded before), "
+                f"{order_line.quantity_shipped} shipped, {settled[order_line.pk]} refunded or in returns), "
                 f"not {line.quantity}.", code="quantity_too_high")
         if line.restock and line.quantity > restockable[order_line.pk]:
             raise DomainError(
                 f"{order_line.sku}: only {restockable[order_line.pk]} shipped unit(s) can come back into stock, not "
                 f"{line.quantity}; a unit that never shipped (or came back already) has nothing to restock.",
                 code="nothing_to_restock")
-        before = units_of_line(order_line, refunded[order_line.pk], order.currency)
-        after = units_of_line(order_line, refunded[order_line.pk] + line.quantity, order.currency)
+        before = units_of_line(order_line, settled[order_line.pk], order.currency)
+        after = units_of_line(order_line, settled[order_line.pk] + line.quantity, order.currency)
         planned.append(PlannedRefundLine(order_line, line.quantity, line.restock, after.total - before.total,
                                          after.tax - before.tax))
     shipping = ZERO

@@ -15,17 +15,18 @@ from orders.enums import OrderEventType, OrderStatus
 from orders.models import OrderEvent, OrderLine
 from orders.services import order_cancel
 from payments.enums import PaymentMethod, TransactionKind
-from payments.gateways.base import GatewayTimeout
+from payments.gateways.base import GatewayResult, GatewayTimeout
 from payments.gateways.simulated import SimulatedGateway
 from payments.models import CreditNote, Payment, PaymentTransaction
 from payments.notifications import REFUND_ISSUED
 from payments.services import invoice_issue, payment_record_manual
 from returns import services
-from returns.enums import RefundStatus
+from returns.enums import InspectionOutcome, RefundStatus, ReturnReason
 from returns.models import Refund
 from returns.policy import refundable_quantities
 from returns.services import RefundLineInput
 from returns.tasks import refunds_settle_pending_task
+from returns.tests.conftest import line_inputs
 from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -133,16 +134,13 @@ def test_more_than_is_left_is_refused_and_changes_nothing(delivered_order):
     _refund(order, (0, 2, False), key="form-1")
     before = (Refund.objects.count(), _refunded(order))
 
-    with pytest.raises(DomainError, match=r"at most 1 can be refunded .*2 refunded before.*not 2"):
+    with pytest.raises(DomainError, match=r"at most 1 can be refunded .*2 refunded or in returns.*not 2"):
         _refund(order, (0, 2, False), key="form-2")
 
     assert (Refund.objects.count(), _refunded(order)) == before
 
 
 def test_units_already_refunded_by_a_return_are_not_refunded_again(delivered_order):
-    from returns.enums import InspectionOutcome, ReturnReason
-    from returns.tests.conftest import line_inputs
-
     order = delivered_order()
     rma = services.return_request_create(actor=None, order=order,
                                          lines=line_inputs(order, (1, 1, ReturnReason.NO_LONGER_NEEDED)))
@@ -155,6 +153,22 @@ def test_units_already_refunded_by_a_return_are_not_refunded_again(delivered_ord
     assert refundable_quantities(order, _lines(order)) == {_lines(order)[0].pk: 3, _lines(order)[1].pk: 0}
     with pytest.raises(DomainError, match="at most 0 can be refunded"):
         _refund(order, (1, 1, False))
+
+
+def test_units_a_return_expects_back_are_left_to_the_return(delivered_order):
+    order = delivered_order()
+    services.return_request_create(actor=None, order=order,
+                                   lines=line_inputs(order, (0, 2, ReturnReason.NO_LONGER_NEEDED)))
+    with pytest.raises(DomainError, match="at most 1 can be refunded"):
+        _refund(order, (0, 2, False))
+
+
+def test_units_refunded_and_kept_by_the_customer_cannot_be_returned_for_money_again(delivered_order):
+    order = delivered_order()
+    _refund(order, (0, 2, False), reason="Scratched; the customer keeps them")
+    with pytest.raises(DomainError, match="at most 1 can be returned .*2 refunded and kept"):
+        services.return_request_create(actor=None, order=order,
+                                       lines=line_inputs(order, (0, 2, ReturnReason.NO_LONGER_NEEDED)))
 
 
 def test_a_refund_of_no_units_is_refused(delivered_order):
@@ -266,8 +280,6 @@ def test_the_customer_gets_one_refund_e_mail(delivered_order, run_on_commit):
 
 class RefundDeclinedGateway(SimulatedGateway):
     def refund(self, **kwargs):
-        from payments.gateways.base import GatewayResult
-
         return GatewayResult(False, reference="", error_code="card_closed", error_message="The card is closed.")
 
 
