@@ -3,8 +3,9 @@ order may still be refunded by line.
 
 Two kinds of rule. Quantities are hard limits nobody overrides: a line can return at
 most what shipped, minus what already came back, minus what other open returns still
-expect; it can be refunded at most once per unit, by a return or by a refund by line. Policy rules (the return window after delivery, non-returnable products, an
-order that shipped nothing yet) refuse with a reason that a manager may override with a note.
+expect; a unit is paid back once, by a return or by a refund by line. Policy rules (the
+return window after delivery, non-returnable products, an order that shipped nothing yet)
+refuse with a reason that a manager may override with a note.
 """
 
 from dataclasses import dataclass

@@ -734,7 +734,8 @@ def refund_settle(*, actor, refund: Refund) -> Refund:
     if row.outcome == TransactionOutcome.SUCCEEDED:
         return _line_refund_close(actor=actor, refund=refund, row=row)
     if row.outcome == TransactionOutcome.FAILED:
-        return _line_refund_close(actor=actor, refund=refund, failure=row.error_message or row.error_code or "declined")
+        return _line_refund_close(actor=actor, refund=refund, row=row,
+                                  failure=row.error_message or row.error_code or "declined")
     return Refund.objects.get(pk=refund.pk)
 
 
@@ -753,8 +754,8 @@ def _line_refund_close(*, actor, refund: Refund, row=None, failure: str = "") ->
                     OrderLine.objects.filter(pk=line.order_line_id, quantity_returned__gte=line.quantity).update(
                         quantity_returned=F("quantity_returned") - line.quantity)
             locked.fail()
-            locked.failure_message = failure[:255]
-            locked.save(update_fields=["status", "failure_message", "completed_at"])
+            locked.failure_message, locked.transaction = failure[:255], row
+            locked.save(update_fields=["status", "failure_message", "transaction", "completed_at"])
             return locked
         for line in lines:
             if line.restock:

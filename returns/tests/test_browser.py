@@ -8,6 +8,7 @@ from inventory.models import StockLevel, StockMovement
 from payments.models import Payment
 from returns.enums import RefundStatus, ReturnStatus
 from returns.models import Refund, ReturnRequest
+from tests.browser.csp import assert_no_violation
 from tests.fixtures import browser_sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -79,8 +80,9 @@ def test_sales_take_a_phone_return_from_the_order_page(live_server, browser_page
     page.wait_for_selector(f"#order-returns >> text={rma.number}")
 
 
-def test_finance_refunds_units_by_line_from_the_order_page(live_server, browser_page, delivered_order,
-                                                           finance_user):
+def test_finance_refunds_units_by_line_from_the_order_page(live_server, browser_page, watched_page,
+                                                           delivered_order, finance_user):
+    """The whole path in a browser, under the strict Content-Security-Policy (no violation on the way)."""
     order = delivered_order()
     line = order.lines.order_by("position").first()
     on_hand = StockLevel.objects.get(product=line.product).on_hand
@@ -94,8 +96,10 @@ def test_finance_refunds_units_by_line_from_the_order_page(live_server, browser_
     page.fill("input[name=reason]", "Two arrived broken")
     page.click("text=Show the amounts")
     page.wait_for_selector("#refund-total >> text=40.00 USD")
+    assert_no_violation(page, "refund by line")
     page.click("#refund-confirm")
     page.wait_for_selector("text=40.00 USD refunded.")
+    assert_no_violation(page, "order page after the refund")
 
     refund = Refund.objects.get(order=order)
     assert refund.status == RefundStatus.SUCCEEDED and refund.created_by == finance_user

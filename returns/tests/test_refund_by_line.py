@@ -290,6 +290,7 @@ def test_a_refund_the_gateway_declines_gives_its_units_back(delivered_order, set
     refund = _refund(order, (0, 2, True))
 
     assert refund.status == RefundStatus.FAILED and refund.failure_message == "The card is closed."
+    assert refund.transaction.error_code == "card_closed"
     line = _lines(order)[0]
     assert line.quantity_returned == 0 and refundable_quantities(order, [line]) == {line.pk: 3}
     assert not StockMovement.objects.filter(kind=MovementKind.RETURN_RESTOCK).exists()

@@ -72,7 +72,8 @@ def test_confirming_refunds_and_returns_to_the_order(delivered_order, login, fin
     first = _lines(order)[0]
     client = login(finance_user)
 
-    response = _post(client, order, confirm=True, total="40.00", **{f"qty_{first.pk}": "2", f"restock_{first.pk}": "on"})
+    response = _post(client, order, confirm=True, total="40.00",
+                     **{f"qty_{first.pk}": "2", f"restock_{first.pk}": "on"})
 
     assert response.status_code == 302 and response.url == order.get_absolute_url()
     refund = Refund.objects.get()
@@ -177,3 +178,20 @@ def test_the_admin_shows_a_refund_with_its_lines(delivered_order, admin_client):
     page = admin_client.get(reverse("admin:returns_refund_change", args=[refund.pk])).content.decode()
     assert "40.00" in page and _lines(order)[0].sku in page
     assert admin_client.get(reverse("admin:returns_refund_add")).status_code == 403
+
+
+def test_a_refund_the_gateway_declines_is_reported_and_its_units_stay_refundable(delivered_order, login,
+                                                                                 finance_user, settings):
+    order = delivered_order()
+    first = _lines(order)[0]
+    settings.OMS_PAYMENT_GATEWAY = "returns.tests.test_refund_by_line.RefundDeclinedGateway"
+    client = login(finance_user)
+
+    response = _post(client, order, confirm=True, total="20.00", **{f"qty_{first.pk}": "1"})
+
+    assert response.status_code == 302
+    refund = Refund.objects.get()
+    assert refund.status == RefundStatus.FAILED
+    assert f"Refund {refund.number} was refused: The card is closed." in client.get(response.url).content.decode()
+    form = client.get(_url(order)).context["form"]
+    assert {row.line.pk: row.refundable for row in form.refundable}[first.pk] == 3
