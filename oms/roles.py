@@ -72,7 +72,8 @@ _RETURNS = {
     SALES: ["returns.view_returnrequest", "returns.add_returnrequest", "returns.approve_return",
             "returns.close_return"],
     WAREHOUSE: ["returns.view_returnrequest", "returns.receive_return"],
-    FINANCE: ["returns.view_returnrequest", "returns.resolve_return", "returns.close_return"],
+    FINANCE: ["returns.view_returnrequest", "returns.resolve_return", "returns.close_return", "returns.view_refund",
+              "returns.view_refundline"],
     MANAGER: ["returns.override_policy", "returns.view_nonreturnableproduct", "returns.add_nonreturnableproduct",
               "returns.change_nonreturnableproduct", "returns.delete_nonreturnableproduct"],
 }

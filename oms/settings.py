@@ -256,6 +256,9 @@ OMS_RETURN_WINDOW_DAYS = env.int("OMS_RETURN_WINDOW_DAYS", default=30)
 # Where customers send returns (printed on the return label).
 OMS_RETURN_ADDRESS = env.list("OMS_RETURN_ADDRESS", default=[
     "OMS Demo Supplies Inc. · Returns", "100 Commerce Street, Dock 3", "Springfield, IL 62701", "US"])
+# Refunds by line the gateway has not answered are finished by a sweep (the payment's key pays them once).
+CELERY_BEAT_SCHEDULE["refunds-settle-pending"] = {"task": "returns.tasks.refunds_settle_pending_task",
+                                                  "schedule": 120.0}
 # -- fulfillment: carriers, tracking ---------------------------------------------------
 # Shared secret carriers sign their tracking webhooks with (HMAC-SHA256 of the body).
 OMS_CARRIER_WEBHOOK_SECRET = env.str("OMS_CARRIER_WEBHOOK_SECRET", default="dev-carrier-webhook-secret")

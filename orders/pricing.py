@@ -46,6 +46,21 @@ def line_amounts(
     return LineAmounts(gross_before_discount=priced, discount=discount, tax=tax, total=total)
 
 
+def units_of_line(line, units: int, currency: str) -> LineAmounts:
+    """`units` of an order line as the order priced it: the unit price times the units, the line's
+    discount in proportion, tax (inside or on top of the price, as on the line) rounded per line.
+    All the line's units are the line's own amounts, so shares taken in turns add up to the line."""
+    if units == line.quantity:
+        return LineAmounts(gross_before_discount=quantize(line.unit_price * units, currency),
+                           discount=line.discount_amount, tax=line.tax_amount, total=line.line_total)
+    if units == 0:
+        return LineAmounts(gross_before_discount=ZERO, discount=ZERO, tax=ZERO, total=ZERO)
+    priced = quantize(line.unit_price * line.quantity, currency)
+    return line_amounts(unit_price=line.unit_price, quantity=units,
+                        discount=line.discount_amount * units / line.quantity, tax_rate=line.tax_rate,
+                        currency=currency, prices_include_tax=line.line_total == priced - line.discount_amount)
+
+
 @dataclass(frozen=True)
 class OrderTotals:
     subtotal: Decimal

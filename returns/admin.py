@@ -2,8 +2,8 @@
 
 from django.contrib import admin
 
-from oms.admin import FixedLinesInline, IgnoreUnreadableInitialMixin
-from returns.models import NonReturnableProduct, ReturnLine, ReturnRequest
+from oms.admin import FixedLinesInline, IgnoreUnreadableInitialMixin, ReadOnlyAdmin, ReadOnlyInline
+from returns.models import NonReturnableProduct, Refund, RefundLine, ReturnLine, ReturnRequest
 
 
 class ReturnLineInline(FixedLinesInline):
@@ -40,3 +40,24 @@ class NonReturnableProductAdmin(IgnoreUnreadableInitialMixin, admin.ModelAdmin):
     list_display = ("product", "reason")
     search_fields = ("product__sku", "product__name")
     autocomplete_fields = ("product",)
+
+
+class RefundLineInline(ReadOnlyInline):
+    model = RefundLine
+    fields = ("order_line", "quantity", "amount", "tax_amount", "restock")
+    readonly_fields = fields
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin):
+    """Refunds by line are made on the order page (the services pay and restock them); here they are read."""
+
+    list_display = ("number", "order", "status", "amount", "shipping_amount", "currency", "created_by", "created_at")
+    list_filter = ("status", "currency")
+    search_fields = ("number", "order__number", "reason")
+    date_hierarchy = "created_at"
+    list_select_related = ("order", "created_by")
+    fields = ("number", "order", "status", "amount", "shipping_amount", "currency", "reason", "failure_message",
+              "transaction", "request_key", "created_by", "created_at", "completed_at")
+    readonly_fields = fields
+    inlines = [RefundLineInline]

@@ -64,3 +64,11 @@ class ReturnEmailKind(models.TextChoices):
     EXCHANGED = "exchanged", "Replacement on its way"
     CANCELLED = "cancelled", "Return cancelled"
     CLOSED = "closed", "Return closed"
+
+
+class RefundStatus(models.TextChoices):
+    """A refund by line: with the payment gateway until it answers, then refunded or refused."""
+
+    PENDING = "pending", "With the gateway"
+    SUCCEEDED = "succeeded", "Refunded"
+    FAILED = "failed", "Refused"

@@ -1,7 +1,12 @@
+import re
+
 from django import forms
 
+from payments.forms import new_request_key
 from returns.enums import InspectionOutcome, ReturnReason, ReturnStatus
-from returns.services import InspectionDecision, ReturnLineInput
+from returns.services import InspectionDecision, RefundLineInput, ReturnLineInput
+
+LINE_FIELD = re.compile(r"(qty|restock)_(.+)")
 
 REASON_CHOICES = [("", "Why?"), *ReturnReason.choices]
 
@@ -101,6 +106,53 @@ class RefundForm(forms.Form):
                                 help_text="Empty: the suggested amount.")
     include_shipping = forms.BooleanField(required=False, initial=True, label="Refund the shipping too")
     reason = forms.CharField(max_length=255, required=False)
+
+
+class RefundByLineForm(forms.Form):
+    """One row per order line: how many units to refund and whether they go back in stock; the
+    shipping, a reason, and the key made when the form was shown (a double submit is one refund).
+    Amounts are never typed: the server prices the units and shows them before the refund."""
+
+    request_key = forms.CharField(widget=forms.HiddenInput, max_length=64, initial=new_request_key, error_messages={
+        "required": "This form lost its request key; open it again.",
+        "max_length": "This form's request key is broken; open it again."})
+    previewed_total = forms.DecimalField(widget=forms.HiddenInput, required=False, max_digits=14, decimal_places=2)
+    reason = forms.CharField(max_length=255, help_text="Kept with the refund and on the order's timeline.")
+
+    def __init__(self, *args, order, refundable, shipping, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order, self.refundable = order, refundable
+        for row in refundable:
+            line = row.line
+            self.fields[f"qty_{line.pk}"] = forms.IntegerField(
+                min_value=0, initial=0, required=False, label=f"{line.sku} quantity",
+                widget=forms.NumberInput(attrs={"class": "form-control form-control-sm refund-qty", "min": 0,
+                                                "max": row.refundable, "disabled": not row.refundable}))
+            self.fields[f"restock_{line.pk}"] = forms.BooleanField(
+                required=False, label=f"Put {line.sku} back in stock",
+                widget=forms.CheckboxInput(attrs={"class": "form-check-input", "disabled": not row.restockable}))
+        if shipping:
+            self.fields["refund_shipping"] = forms.BooleanField(
+                required=False, label=f"Refund the shipping ({shipping} {order.currency})")
+
+    def rows(self):
+        return [(row, self[f"qty_{row.line.pk}"], self[f"restock_{row.line.pk}"]) for row in self.refundable]
+
+    def clean(self):
+        data = super().clean()
+        strangers = sorted({match[2] for key in self.data if (match := LINE_FIELD.fullmatch(key))
+                            and key not in self.fields})
+        for line in strangers:
+            self.add_error(None, f"Line {line} is not part of order {self.order.number}.")
+        if not self.errors and not self.line_inputs():
+            raise forms.ValidationError("Choose at least one unit to refund.")
+        return data
+
+    def line_inputs(self) -> list[RefundLineInput]:
+        data = self.cleaned_data
+        return [RefundLineInput(order_line_id=row.line.pk, quantity=data[f"qty_{row.line.pk}"],
+                                restock=data[f"restock_{row.line.pk}"])
+                for row in self.refundable if data.get(f"qty_{row.line.pk}")]
 
 
 class ReturnFilterForm(forms.Form):

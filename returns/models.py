@@ -11,6 +11,7 @@ from returns.enums import (
     AWAITING_ITEMS_STATUSES,
     OPEN_STATUSES,
     InspectionOutcome,
+    RefundStatus,
     Resolution,
     ReturnReason,
     ReturnSource,
@@ -183,3 +184,83 @@ class NonReturnableProduct(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product} ({self.reason})"
+
+
+class RefundQuerySet(models.QuerySet):
+    def holding_units(self):
+        """Refunds that took their units: refunded, or still with the gateway (a refused one gave them back)."""
+        return self.exclude(status=RefundStatus.FAILED)
+
+
+class Refund(ConcurrentTransitionMixin, models.Model):
+    """A refund by line, made by finance on the order page: units of the order's lines (some put
+    back in stock) at what the customer paid for them, and the shipping if chosen.
+
+    The money goes through the payment's one refund path (gateway, credit note, the customer's
+    e-mail) under `payment_key`; the form's `request_key` makes a double submit the same refund.
+    """
+
+    number = models.CharField(max_length=20, unique=True, editable=False)
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="line_refunds")
+    status = FSMField(max_length=20, choices=RefundStatus.choices, default=RefundStatus.PENDING, protected=True)
+    currency = models.CharField(max_length=3)
+    amount = models.DecimalField(**MONEY, help_text="All that is refunded: the lines, tax included, and the shipping.")
+    shipping_amount = models.DecimalField(**MONEY)
+    reason = models.CharField(max_length=255, blank=True)
+    request_key = models.CharField(max_length=80, unique=True, editable=False)
+    transaction = models.OneToOneField("payments.PaymentTransaction", null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="+")
+    failure_message = models.CharField(max_length=255, blank=True)
+    created_by = user_reference()
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RefundQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "refund by line"
+        verbose_name_plural = "refunds by line"
+        indexes = [models.Index(fields=["status", "created_at"], name="refund_status_created_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(condition=Q(shipping_amount__gte=0) & Q(shipping_amount__lte=F("amount")),
+                                   name="refund_shipping_within_amount"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def payment_key(self) -> str:
+        """The idempotency key of its payment refund: retries and the sweep never pay it twice."""
+        return f"refund-{self.number}"
+
+    # -- transitions: in-memory only; the services lock, call them and save ----------------
+
+    @transition(field=status, source=RefundStatus.PENDING, target=RefundStatus.SUCCEEDED)
+    def succeed(self):
+        pass
+
+    @transition(field=status, source=RefundStatus.PENDING, target=RefundStatus.FAILED)
+    def fail(self):
+        pass
+
+
+class RefundLine(models.Model):
+    refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey("orders.OrderLine", on_delete=models.PROTECT, related_name="refund_lines")
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    amount = models.DecimalField(**MONEY, help_text="What these units cost the customer, tax included.")
+    tax_amount = models.DecimalField(**MONEY)
+    restock = models.BooleanField(default=False, help_text="The units came back and went back in stock.")
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="refundline_quantity_positive"),
+            models.UniqueConstraint(fields=["refund", "order_line"], name="refundline_unique_order_line"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.order_line.sku}"

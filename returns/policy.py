@@ -1,9 +1,11 @@
-"""The return policy: what may come back, how much of it, and until when.
+"""The return policy: what may come back, how much of it, and until when; and how much of an
+order may still be refunded by line.
 
 Two kinds of rule. Quantities are hard limits nobody overrides: a line can return at
 most what shipped, minus what already came back, minus what other open returns still
-expect. Policy rules (the return window after delivery, non-returnable products, an
-order that shipped nothing yet) refuse with a reason that a manager may override with a note.
+expect; a unit is paid back once, by a return or by a refund by line. Policy rules (the
+return window after delivery, non-returnable products, an order that shipped nothing yet)
+refuse with a reason that a manager may override with a note.
 """
 
 from dataclasses import dataclass
@@ -15,12 +17,15 @@ from django.utils import timezone
 
 from orders.enums import OrderEventType, OrderStatus
 from orders.models import OrderEvent
-from returns.enums import AWAITING_ITEMS_STATUSES, FREE_SHIPPING_REASONS
-from returns.models import NonReturnableProduct, ReturnLine
+from oms.money import ZERO
+from returns.enums import AWAITING_ITEMS_STATUSES, FREE_SHIPPING_REASONS, ReturnStatus
+from returns.models import NonReturnableProduct, Refund, RefundLine, ReturnLine, ReturnRequest
 
 # Orders that have goods at the customer's: something shipped and nothing undoes that.
 RETURNABLE_ORDER_STATUSES = (OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED, OrderStatus.DELIVERED,
                              OrderStatus.COMPLETED)
+# Orders a refund by line can take units of: what shipped, or all of a cancelled order.
+REFUNDABLE_ORDER_STATUSES = (*RETURNABLE_ORDER_STATUSES, OrderStatus.CANCELLED)
 
 
 def window_days() -> int:
@@ -52,11 +57,63 @@ def units_expected_back(order_line_ids, *, exclude_return_id: int | None = None)
 
 
 def returnable_quantities(order_lines) -> dict[int, int]:
-    """What each line may still return: shipped - returned - held by other open returns."""
+    """What each line may still return: shipped - returned - held by other open returns - refunded
+    by line and kept by the customer (paid back already: not returned for money again)."""
     order_lines = list(order_lines)
-    held = units_expected_back(line.pk for line in order_lines)
-    return {line.pk: max(0, line.quantity_shipped - line.quantity_returned - held.get(line.pk, 0))
+    ids = [line.pk for line in order_lines]
+    held, kept = units_expected_back(ids), units_kept_after_refund(ids)
+    return {line.pk: max(0, line.quantity_shipped - line.quantity_returned - held.get(line.pk, 0)
+                         - kept.get(line.pk, 0))
             for line in order_lines}
+
+
+def _units_by_line(rows, field: str) -> dict[int, int]:
+    return dict(rows.values("order_line_id").annotate(n=Sum(field)).values_list("order_line_id", "n"))
+
+
+def _refund_lines_holding_units(order_line_ids):
+    return RefundLine.objects.filter(order_line_id__in=list(order_line_ids), refund__in=Refund.objects.holding_units())
+
+
+def units_kept_after_refund(order_line_ids) -> dict[int, int]:
+    """Units refunded by line that did not come back (the customer keeps them): {order line id: units}."""
+    return _units_by_line(_refund_lines_holding_units(order_line_ids).filter(restock=False), "quantity")
+
+
+def units_settled(order_line_ids) -> dict[int, int]:
+    """Units per order line that were refunded, or that a return settles: refunds by line (unless
+    the gateway refused them), units an open return expects back, and the received units of every
+    return not closed unsettled. {order line id: units}"""
+    order_line_ids = list(order_line_ids)
+    by_line = _units_by_line(_refund_lines_holding_units(order_line_ids), "quantity")
+    returns = (ReturnLine.objects.filter(order_line_id__in=order_line_ids)
+               .exclude(return_request__status__in=[ReturnStatus.REJECTED, ReturnStatus.CANCELLED])
+               .exclude(return_request__status=ReturnStatus.CLOSED, return_request__resolution=""))
+    expected = _units_by_line(returns.filter(return_request__status__in=AWAITING_ITEMS_STATUSES), "quantity")
+    received = _units_by_line(returns.exclude(return_request__status__in=AWAITING_ITEMS_STATUSES), "quantity_received")
+    return {pk: by_line.get(pk, 0) + expected.get(pk, 0) + received.get(pk, 0) for pk in order_line_ids}
+
+
+def refundable_quantities(order, order_lines) -> dict[int, int]:
+    """What each line may still refund by line: what shipped (all of it once the order is cancelled:
+    nothing will ship) minus what was refunded or a return settles. Unshipped units of a live order
+    are not refunded here: they still ship, or an order change cancels them."""
+    order_lines = list(order_lines)
+    settled = units_settled(line.pk for line in order_lines)
+    cancelled = order.status == OrderStatus.CANCELLED
+    return {line.pk: max(0, (line.quantity if cancelled else line.quantity_shipped) - settled[line.pk])
+            for line in order_lines}
+
+
+def shipping_left_to_refund(order, *, exclude_return_id: int | None = None):
+    """The order's shipping, unless a refund by line or a return's refund gave it back already."""
+    if not order.shipping_total:
+        return ZERO
+    by_return = ReturnRequest.objects.filter(order_id=order.pk, refund_shipping__gt=0)
+    if exclude_return_id is not None:
+        by_return = by_return.exclude(pk=exclude_return_id)
+    by_line = Refund.objects.holding_units().filter(order_id=order.pk, shipping_amount__gt=0)
+    return ZERO if by_return.exists() or by_line.exists() else order.shipping_total
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Reads for the return screens, the order page and the customer's pages."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
@@ -9,8 +10,8 @@ from orders.enums import OrderEventType
 from orders.models import OrderEvent
 from orders.selectors import orders_customers_may_see
 from returns.enums import OPEN_STATUSES, OrderReturnStatus
-from returns.models import ReturnLine, ReturnRequest
-from returns.policy import returnable_quantities
+from returns.models import Refund, RefundLine, ReturnLine, ReturnRequest
+from returns.policy import REFUNDABLE_ORDER_STATUSES, refundable_quantities, returnable_quantities
 
 _LINES = Prefetch("lines", queryset=ReturnLine.objects.select_related("order_line", "order_line__product")
                   .order_by("pk"))
@@ -79,3 +80,25 @@ def returnable_lines(order) -> list[tuple[object, int]]:
     lines = list(order.lines.select_related("product").order_by("position", "pk"))
     left = returnable_quantities(lines)
     return [(line, left[line.pk]) for line in lines if left[line.pk] > 0]
+
+
+@dataclass(frozen=True)
+class RefundableLine:
+    line: object
+    refundable: int  # units that may still be refunded
+    restockable: int  # of those, units that shipped and may come back into stock
+
+
+def refundable_lines(order) -> list[RefundableLine]:
+    """Every line of the order, with what a refund by line may still take of it."""
+    lines = list(order.lines.select_related("product").order_by("position", "pk"))
+    left, restockable = refundable_quantities(order, lines), returnable_quantities(lines)
+    return [RefundableLine(line, left[line.pk], min(left[line.pk], restockable[line.pk])) for line in lines]
+
+
+def refunds_for_order(order) -> list[Refund]:
+    if order.status not in REFUNDABLE_ORDER_STATUSES:
+        return []  # nothing shipped: no refund by line was possible (and the order page asks no query)
+    return list(Refund.objects.filter(order_id=order.pk).prefetch_related(
+        Prefetch("lines", queryset=RefundLine.objects.select_related("order_line").order_by("pk")))
+        .order_by("-created_at", "-pk"))

@@ -1,6 +1,7 @@
 """Returns own return requests (RMAs): what a customer sends back and why, the policy that
 allows it, receiving and inspecting the goods, restocking or scrapping them, and settling
-the return with a refund or a free replacement order.
+the return with a refund or a free replacement order. They also own refunds by line: finance
+refunds units of an order's lines (putting back in stock what came back) without a return.
 
 Every write is a function here: keyword-only, with the acting user (None for the customer
 on the tracking page, or the system), inside `transaction.atomic()`. Status changes go
@@ -11,6 +12,7 @@ Each step requests its customer message (`notifications`) in the same transactio
 Locks: the order row, then the return row, then the order's lines in pk order. A refund
 calls the payment gateway with no lock held: the return is claimed first (`refund_key`),
 so two clicks refund once, and payments refuses anything beyond what was captured.
+A refund by line is claimed the same way: its units are taken under the order's lock.
 """
 
 import uuid
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -30,11 +32,34 @@ from oms.sequences import sequence_next
 from orders.enums import OrderEventType
 from orders.locks import lock_order, lock_order_lines
 from orders.models import Order, OrderLine
-from returns.enums import InspectionOutcome, Resolution, ReturnEmailKind, ReturnReason, ReturnSource, ReturnStatus
-from returns.locks import lock_return
-from returns.models import ReturnLine, ReturnRequest
-from returns.policy import RequestedLine, free_return_shipping, policy_problems, units_expected_back
-from returns.stock import restock_returned_units, scrap_returned_units
+from orders.pricing import units_of_line
+from payments.enums import TransactionOutcome
+from payments.locks import lock_payment
+from payments.models import Payment
+from payments.services import payment_refund
+from returns.enums import (
+    InspectionOutcome,
+    RefundStatus,
+    Resolution,
+    ReturnEmailKind,
+    ReturnReason,
+    ReturnSource,
+    ReturnStatus,
+)
+from returns.locks import lock_refund, lock_return
+from returns.models import Refund, RefundLine, ReturnLine, ReturnRequest
+from returns.policy import (
+    RequestedLine,
+    free_return_shipping,
+    policy_problems,
+    refundable_quantities,
+    returnable_quantities,
+    shipping_left_to_refund,
+    units_expected_back,
+    units_kept_after_refund,
+    units_settled,
+)
+from returns.stock import restock_refunded_units, restock_returned_units, scrap_returned_units
 
 
 # What a transition does, in the words staff read when it is refused.
@@ -128,18 +153,21 @@ def return_request_create(*, actor, order: Order, lines: list[ReturnLineInput], 
     with transaction.atomic():
         locked = lock_order(order.pk)
         order_lines = {line.pk: line for line in lock_order_lines(locked.pk)}
-        held = units_expected_back(order_lines)
+        held, kept = units_expected_back(order_lines), units_kept_after_refund(order_lines)
         requested = []
         for line in lines:
             order_line = order_lines.get(line.order_line_id)
             if order_line is None:
                 raise DomainError(f"Line {line.order_line_id} is not part of order {locked.number}.")
-            left = order_line.quantity_shipped - order_line.quantity_returned - held.get(order_line.pk, 0)
+            kept_units = kept.get(order_line.pk, 0)
+            left = (order_line.quantity_shipped - order_line.quantity_returned - held.get(order_line.pk, 0)
+                    - kept_units)
             if line.quantity > left:
                 raise DomainError(
                     f"{order_line.sku}: at most {max(left, 0)} can be returned ({order_line.quantity_shipped} shipped, "
-                    f"{order_line.quantity_returned} returned, {held.get(order_line.pk, 0)} in open returns), "
-                    f"not {line.quantity}.", code="quantity_too_high")
+                    f"{order_line.quantity_returned} returned, {held.get(order_line.pk, 0)} in open returns"
+                    + (f", {kept_units} refunded and kept" if kept_units else "")
+                    + f"), not {line.quantity}.", code="quantity_too_high")
             requested.append(RequestedLine(order_line, line.quantity, line.reason, line.comment.strip()))
         problems = policy_problems(locked, requested)
         if problems and not override_note:
@@ -341,15 +369,13 @@ class RefundSuggestion:
 
 def refund_suggestion(return_request: ReturnRequest) -> RefundSuggestion:
     """The received units at what the customer paid for them; the order's shipping too when the
-    reason is the seller's fault and no other return of the order has refunded it."""
+    reason is the seller's fault and no other return (nor a refund by line) has refunded it."""
     order = return_request.order
     items = sum((line.order_line.line_total * line.quantity_received / line.order_line.quantity
                  for line in return_request.lines.all()), ZERO)
     shipping = ZERO
-    if return_request.free_return_shipping and order.shipping_total:
-        refunded_before = ReturnRequest.objects.filter(order_id=order.pk, refund_shipping__gt=0).exclude(
-            pk=return_request.pk).exists()
-        shipping = ZERO if refunded_before else order.shipping_total
+    if return_request.free_return_shipping:
+        shipping = shipping_left_to_refund(order, exclude_return_id=return_request.pk)
     return RefundSuggestion(items=quantize(items, order.currency), shipping=shipping)
 
 
@@ -519,3 +545,238 @@ def return_close(*, actor, return_request: ReturnRequest, note: str = "") -> Ret
     return _move_and_stamp(actor=actor, return_request=return_request, name="close", stamp="closed_at",
                            message="Return {number} closed.", note=note, email=ReturnEmailKind.CLOSED,
                            customer_visible=False)
+
+
+# -- refund by line --------------------------------------------------------------------
+
+# Refunding by line is refunding money: the permission that guards refunds by amount.
+REFUND_PERMISSION = "payments.refund_payment"
+
+
+@dataclass(frozen=True)
+class RefundLineInput:
+    order_line_id: int
+    quantity: int
+    restock: bool = False
+
+
+@dataclass(frozen=True)
+class PlannedRefundLine:
+    order_line: OrderLine
+    quantity: int
+    restock: bool
+    amount: Decimal
+    tax_amount: Decimal
+
+
+@dataclass(frozen=True)
+class RefundPlan:
+    """A refund by line worked out against the order as it is: the amounts come from the order's
+    prices, never from what was typed."""
+
+    lines: tuple[PlannedRefundLine, ...]
+    shipping: Decimal
+    currency: str
+
+    @property
+    def items(self) -> Decimal:
+        return sum((line.amount for line in self.lines), ZERO)
+
+    @property
+    def total(self) -> Decimal:
+        return self.items + self.shipping
+
+
+def _clean_refund_lines(lines: list[RefundLineInput]) -> list[RefundLineInput]:
+    for line in lines:
+        if not isinstance(line.quantity, int) or isinstance(line.quantity, bool) or line.quantity < 0:
+            raise DomainError("Quantities are whole numbers, 0 or more.")
+    lines = [line for line in lines if line.quantity]
+    if not lines:
+        raise DomainError("Choose at least one unit to refund.")
+    if len({line.order_line_id for line in lines}) < len(lines):
+        raise DomainError("Each order line can appear once in a refund.")
+    return lines
+
+
+def _plan_refund(order: Order, order_lines: list[OrderLine], lines: list[RefundLineInput],
+                 refund_shipping: bool) -> RefundPlan:
+    """Check the units asked for against what is left and price them; nothing is saved."""
+    lines = _clean_refund_lines(lines)
+    by_id = {line.pk: line for line in order_lines}
+    for line in lines:
+        if line.order_line_id not in by_id:
+            raise DomainError(f"Line {line.order_line_id} is not part of order {order.number}.")
+    left = refundable_quantities(order, order_lines)
+    settled = units_settled(by_id)
+    restockable = returnable_quantities(order_lines)
+    planned = []
+    for line in lines:
+        order_line = by_id[line.order_line_id]
+        if line.quantity > left[order_line.pk]:
+            raise DomainError(
+                f"{order_line.sku}: at most {left[order_line.pk]} can be refunded ({order_line.quantity} ordered, "
+                f"{order_line.quantity_shipped} shipped, {settled[order_line.pk]} refunded or in returns), "
+                f"not {line.quantity}.", code="quantity_too_high")
+        if line.restock and line.quantity > restockable[order_line.pk]:
+            raise DomainError(
+                f"{order_line.sku}: only {restockable[order_line.pk]} shipped unit(s) can come back into stock, not "
+                f"{line.quantity}; a unit that never shipped (or came back already) has nothing to restock.",
+                code="nothing_to_restock")
+        before = units_of_line(order_line, settled[order_line.pk], order.currency)
+        after = units_of_line(order_line, settled[order_line.pk] + line.quantity, order.currency)
+        planned.append(PlannedRefundLine(order_line, line.quantity, line.restock, after.total - before.total,
+                                         after.tax - before.tax))
+    shipping = ZERO
+    if refund_shipping:
+        shipping = shipping_left_to_refund(order)
+        if not shipping:
+            raise DomainError(f"The shipping of order {order.number} was refunded already (or cost nothing).")
+    plan = RefundPlan(lines=tuple(planned), shipping=shipping, currency=order.currency)
+    if plan.total <= 0:
+        raise DomainError("These units cost the customer nothing; there is no money to refund.")
+    return plan
+
+
+def _refuse_beyond_payment(order: Order, payment: Payment | None, plan: RefundPlan | None = None) -> None:
+    if payment is None or not payment.captured_amount:
+        raise DomainError(f"Nothing of order {order.number} was paid; there is no money to refund.")
+    if plan is not None and plan.total > payment.refundable:
+        raise DomainError(f"{plan.total} {plan.currency} is more than the {payment.refundable} {payment.currency} "
+                          "left to refund on the payment.", code="amount_too_high")
+
+
+def refund_preview(*, order: Order, lines: list[RefundLineInput], refund_shipping: bool = False) -> RefundPlan:
+    """What `refund_issue` would refund, worked out and checked, with nothing saved."""
+    plan = _plan_refund(order, list(order.lines.select_related("product").order_by("position", "pk")), lines,
+                        refund_shipping)
+    _refuse_beyond_payment(order, Payment.objects.filter(order_id=order.pk).first(), plan)
+    return plan
+
+
+def refund_issue(*, actor, order: Order, lines: list[RefundLineInput], refund_shipping: bool = False,
+                 reason: str = "", request_key: str, expected_total: Decimal | None = None) -> Refund:
+    """Refund units of the order's lines (and its shipping, if chosen) at what the customer paid.
+
+    As every money movement here, in three steps: one transaction locks the order, its payment
+    and its lines, checks what is left (a refusal changes nothing), records the refund and its
+    lines and counts the units that came back as returned; the payment's one refund path pays
+    it with no lock held (gateway, idempotency key, credit note, the customer's e-mail); one
+    transaction then puts those units back in stock through the ledger and writes the timeline
+    event, or, if the gateway refused, gives the units back. The form's `request_key` makes a
+    double submit the same refund; a refund the gateway has not answered stays pending and is
+    finished by `refund_settle` (a retry, or the sweep). `expected_total` is the amount the
+    person confirmed: if the refund now comes to another one, it is refused.
+    """
+    request_key = (request_key or "").strip()
+    if not request_key or len(request_key) > 80:
+        raise DomainError("The form's request key is missing or broken; open the form again.")
+    if actor is not None and not actor.has_perm(REFUND_PERMISSION):
+        raise NotPermitted("You are not allowed to refund payments.")
+    refund = _line_refund_claim(actor=actor, order=order, lines=lines, refund_shipping=refund_shipping,
+                                reason=reason.strip(), request_key=request_key, expected_total=expected_total)
+    if refund.status != RefundStatus.PENDING:
+        return refund  # the same form again: done before, nothing more happens
+    return refund_settle(actor=actor, refund=refund)
+
+
+def _line_refund_claim(*, actor, order: Order, lines: list[RefundLineInput], refund_shipping: bool, reason: str,
+                       request_key: str, expected_total: Decimal | None) -> Refund:
+    with transaction.atomic():
+        locked = lock_order(order.pk)
+        existing = Refund.objects.filter(request_key=request_key).first()
+        if existing is not None:
+            if existing.order_id != locked.pk:
+                raise DomainError("That form was used for another order; open it again.",
+                                  code="idempotency_conflict")
+            return existing
+        payment = Payment.objects.filter(order_id=locked.pk).first()
+        _refuse_beyond_payment(locked, payment)
+        payment = lock_payment(payment.pk)
+        plan = _plan_refund(locked, lock_order_lines(locked.pk), lines, refund_shipping)
+        _refuse_beyond_payment(locked, payment, plan)
+        if expected_total is not None and plan.total != expected_total:
+            raise DomainError(f"The refund now comes to {plan.total} {plan.currency}, not the {expected_total} shown; "
+                              "check the amounts and confirm again.", code="amount_changed")
+        try:
+            with transaction.atomic():
+                refund = Refund.objects.create(
+                    number=f"RF-{sequence_next(name='refund'):06d}", order=locked, currency=plan.currency,
+                    amount=plan.total, shipping_amount=plan.shipping, reason=reason[:255], request_key=request_key,
+                    created_by=user_or_none(actor))
+        except IntegrityError:  # the same key, at the same moment, on another order
+            raise DomainError("That form was used for another order; open it again.",
+                              code="idempotency_conflict") from None
+        RefundLine.objects.bulk_create([
+            RefundLine(refund=refund, order_line=line.order_line, quantity=line.quantity, amount=line.amount,
+                       tax_amount=line.tax_amount, restock=line.restock)
+            for line in plan.lines
+        ])
+        for line in plan.lines:
+            if line.restock:  # back with us: no return can claim these units any more
+                OrderLine.objects.filter(pk=line.order_line.pk).update(
+                    quantity_returned=F("quantity_returned") + line.quantity)
+    return refund
+
+
+def refund_settle(*, actor, refund: Refund) -> Refund:
+    """Pay a pending refund by line through the payment and record how it ended; safe to run
+    again (the payment's key asks the gateway once). Still pending while the gateway has not
+    answered."""
+    payment = Payment.objects.get(order_id=refund.order_id)
+    try:
+        row = payment_refund(actor=actor, payment=payment, amount=refund.amount, idempotency_key=refund.payment_key,
+                             reason=(refund.reason or f"Refund {refund.number}")[:255])
+    except DomainError as exc:
+        if exc.code == "in_progress":
+            return Refund.objects.get(pk=refund.pk)
+        return _line_refund_close(actor=actor, refund=refund, failure=exc.message)
+    if row.outcome == TransactionOutcome.SUCCEEDED:
+        return _line_refund_close(actor=actor, refund=refund, row=row)
+    if row.outcome == TransactionOutcome.FAILED:
+        return _line_refund_close(actor=actor, refund=refund, row=row,
+                                  failure=row.error_message or row.error_code or "declined")
+    return Refund.objects.get(pk=refund.pk)
+
+
+def _line_refund_close(*, actor, refund: Refund, row=None, failure: str = "") -> Refund:
+    """Refunded: restock what came back and write the timeline event. Refused: give the units back."""
+    with transaction.atomic():
+        lock_order(refund.order_id)
+        locked = lock_refund(refund.pk)
+        if locked.status != RefundStatus.PENDING:
+            return locked  # finished by a retry or the sweep first
+        lines = list(locked.lines.select_related("order_line__product"))
+        locked.completed_at = timezone.now()
+        if failure:
+            for line in lines:
+                if line.restock:
+                    OrderLine.objects.filter(pk=line.order_line_id, quantity_returned__gte=line.quantity).update(
+                        quantity_returned=F("quantity_returned") - line.quantity)
+            locked.fail()
+            locked.failure_message, locked.transaction = failure[:255], row
+            locked.save(update_fields=["status", "failure_message", "transaction", "completed_at"])
+            return locked
+        for line in lines:
+            if line.restock:
+                restock_refunded_units(actor=actor, refund=locked, line=line)
+        locked.succeed()
+        locked.transaction = row
+        locked.save(update_fields=["status", "transaction", "completed_at"])
+        _line_refund_event(locked, lines, actor)
+    return locked
+
+
+def _line_refund_event(refund: Refund, lines: list[RefundLine], actor) -> None:
+    from orders.services import order_event_record
+
+    units = ", ".join(f"{line.quantity} × {line.order_line.sku}" + (" (back in stock)" if line.restock else "")
+                      for line in lines)
+    shipping = f", shipping {refund.shipping_amount}" if refund.shipping_amount else ""
+    reason = f" Reason: {refund.reason}" if refund.reason else ""
+    order_event_record(
+        order=refund.order, type=OrderEventType.PAYMENT, actor=actor,
+        message=f"Refund {refund.number} by line: {units}{shipping}; {refund.amount} {refund.currency}.{reason}",
+        data={"refund": refund.number, "amount": str(refund.amount), "shipping": str(refund.shipping_amount),
+              "lines": [{"sku": line.order_line.sku, "quantity": line.quantity, "amount": str(line.amount),
+                         "restock": line.restock} for line in lines]})

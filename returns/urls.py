@@ -12,6 +12,7 @@ urlpatterns = [
     path("returns/export.<str:fmt>", views.return_export, name="return_export"),
     path("returns/new/<str:order_number>/", views.return_create, name="return_create"),
     path("returns/<str:number>/", views.return_detail, name="return_detail"),
+    path("refunds/new/<str:order_number>/", views.refund_create, name="refund_create"),
     path("returns/<str:number>/scan/", views.return_scan, name="return_scan"),
     path("returns/<str:number>/label.pdf", views.return_label, name="return_label"),
     path("returns/<str:number>/actions/<str:action>/", views.return_action, name="return_action"),

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,16 +13,17 @@ from django.views.decorators.http import require_POST
 
 from oms.decorators import staff_required
 from oms.customer_pages import customer_page
-from oms.exceptions import DomainError
+from oms.exceptions import DomainError, NotPermitted
 from oms.fsm import offered_transitions
 from oms.exports import CHUNK, export_response, path_columns
 from orders.models import Order
 from orders.selectors import order_for_customer
+from payments.selectors import order_payment
 from returns import forms, selectors, services
 from returns.documents import return_label_pdf
-from returns.enums import ReturnSource, ReturnStatus
-from returns.models import ReturnRequest
-from returns.policy import window_days, window_ends_at
+from returns.enums import RefundStatus, ReturnSource, ReturnStatus
+from returns.models import Refund, ReturnRequest
+from returns.policy import shipping_left_to_refund, window_days, window_ends_at
 
 PAGE_SIZE = 50
 # A label is printed once the return is approved, and no longer once it is refused or withdrawn.
@@ -212,6 +214,49 @@ def return_create(request, order_number: str):
             messages.success(request, f"Return {rma.number} opened.")
             return redirect(rma)
     return render(request, "returns/returnrequest_form.html", {"order": order, "form": form, "staff": True})
+
+
+@staff_required(services.REFUND_PERMISSION)
+def refund_create(request, order_number: str):
+    """Refund by line: the units chosen come back first as a preview of the amounts (priced here,
+    never typed), then, confirmed, as the refund. Bad input answers 400 with the form's errors."""
+    order = get_object_or_404(Order.objects.select_related("customer"), number=order_number)
+    form = forms.RefundByLineForm(request.POST or None, order=order, refundable=selectors.refundable_lines(order),
+                                  shipping=shipping_left_to_refund(order))
+    plan, error = None, ""
+    if request.method == "POST" and form.is_valid():
+        data, lines = form.cleaned_data, form.line_inputs()
+        shipping = data.get("refund_shipping", False)
+        try:
+            if "confirm" in request.POST:
+                refund = services.refund_issue(
+                    actor=request.user, order=order, lines=lines, refund_shipping=shipping, reason=data["reason"],
+                    request_key=data["request_key"], expected_total=data["previewed_total"])
+                _report_refund(request, refund)
+                return redirect(order)
+            plan = services.refund_preview(order=order, lines=lines, refund_shipping=shipping)
+        except NotPermitted as exc:
+            raise PermissionDenied(exc.message) from exc
+        except DomainError as exc:
+            error = exc.message
+            if exc.code == "amount_changed":
+                plan = services.refund_preview(order=order, lines=lines, refund_shipping=shipping)
+    return render(request, "returns/refund_form.html", {
+        "order": order, "form": form, "plan": plan, "error": error,
+        "payment": order_payment(order),
+        "refunds": selectors.refunds_for_order(order),
+    }, status=400 if request.method == "POST" and (form.errors or error) else 200)
+
+
+def _report_refund(request, refund: Refund) -> None:
+    if refund.status == RefundStatus.SUCCEEDED:
+        messages.success(request, f"Refund {refund.number}: {refund.amount} {refund.currency} refunded.")
+    elif refund.status == RefundStatus.FAILED:
+        messages.error(request, f"Refund {refund.number} was refused: {refund.failure_message}")
+    else:
+        messages.warning(request, f"Refund {refund.number} ({refund.amount} {refund.currency}) is with the payment "
+                                  "gateway, which has not answered yet; it is finished as soon as it does, and never "
+                                  "paid twice.")
 
 
 @staff_required("returns.view_returnrequest")

@@ -95,14 +95,16 @@ def address(**overrides) -> AddressSnapshot:
     return AddressSnapshot(**values)
 
 
-def make_order(*, customer=None, products=None, quantities=None, actor=None, submit=False, **kwargs):
-    """A draft (or submitted) order through `order_create`."""
+def make_order(*, customer=None, products=None, quantities=None, discounts=None, actor=None, submit=False,
+               **kwargs):
+    """A draft (or submitted) order through `order_create`; `discounts` per line (default none)."""
     from orders.services import LineInput, order_create
 
     customer = customer or CustomerFactory()
     products = products or [ProductFactory()]
     quantities = quantities or [1] * len(products)
-    lines = [LineInput(product=p, quantity=q) for p, q in zip(products, quantities)]
+    discounts = discounts or [Decimal("0")] * len(products)
+    lines = [LineInput(product=p, quantity=q, discount=d) for p, q, d in zip(products, quantities, discounts)]
     kwargs.setdefault("shipping_address", address())
     return order_create(actor=actor, customer=customer, lines=lines, submit=submit, **kwargs)
 

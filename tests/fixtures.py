@@ -141,6 +141,20 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": chromium_path(), "args": CHROMIUM_FLAGS}
 
 
+@pytest.fixture
+def watched_page(page):
+    """The page, with every CSP violation it meets recorded (console and DOM event): for any app's
+    browser tests, checked with `tests.browser.csp.assert_no_violation`."""
+    from tests.browser import csp
+
+    console = []
+    page.on("console", lambda message: console.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    page.add_init_script(csp.RECORD_VIOLATIONS)
+    page.csp_console = console
+    return page
+
+
 @pytest.fixture(autouse=True)
 def _browser_patience(request):
     """A loaded 2-core CI machine can take seconds to answer: every browser test waits up to

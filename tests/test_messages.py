@@ -24,7 +24,7 @@ from returns import services as returns
 from returns.enums import InspectionOutcome, ReturnReason
 from returns.services import InspectionDecision
 from returns.tests.conftest import line_inputs
-from returns.tests.test_services import run_on_commit  # noqa: F401 (call a service, run its on-commit tasks)
+from returns.tests.conftest import run_on_commit  # noqa: F401 (call a service, run its on-commit tasks)
 from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,6 +1,7 @@
 """Totals come from the lines, rounded per line, half up, to the currency's minor unit."""
 
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -8,7 +9,7 @@ from django.test import override_settings
 
 from oms.money import quantize
 from orders.models import Order
-from orders.pricing import line_amounts, order_totals
+from orders.pricing import line_amounts, order_totals, units_of_line
 from tests.factories import ProductFactory, make_order
 
 D = Decimal
@@ -105,3 +106,20 @@ def test_order_numbers_are_unique_and_readable():
     numbers = [make_order().number for _ in range(3)]
     assert len(set(numbers)) == 3
     assert all(n.startswith("SO-") and len(n) == 9 for n in numbers)
+
+
+@pytest.mark.parametrize("gross", [False, True])
+def test_units_of_a_line_are_priced_as_the_line_and_add_up_to_it(gross):
+    """A refund by line takes units in turns: each share is priced as the order priced the line
+    (tax inside or on top, as the line says), and the shares together are the line to the cent."""
+    amounts = line_amounts(unit_price=D("19.99"), quantity=3, discount=D("5.00"), tax_rate=D("0.0800"),
+                           currency="USD", prices_include_tax=gross)
+    line = SimpleNamespace(unit_price=D("19.99"), quantity=3, discount_amount=amounts.discount,
+                           tax_rate=D("0.0800"), tax_amount=amounts.tax, line_total=amounts.total)
+
+    one = units_of_line(line, 1, "USD")
+    assert one == line_amounts(unit_price=D("19.99"), quantity=1, discount=D("5.00") / 3, tax_rate=D("0.0800"),
+                               currency="USD", prices_include_tax=gross)
+    shares = [units_of_line(line, n, "USD").total - units_of_line(line, n - 1, "USD").total for n in (1, 2, 3)]
+    assert sum(shares) == amounts.total
+    assert units_of_line(line, 0, "USD").total == 0

@@ -1,16 +1,20 @@
 from django import template
 
 from returns import selectors
+from returns.policy import REFUNDABLE_ORDER_STATUSES
 
 register = template.Library()
 
 
 @register.inclusion_tag("returns/partials/order_returns_panel.html", takes_context=True)
 def order_returns_panel(context, order):
-    """The returns box of the staff order page: `{% load returns_tags %}{% order_returns_panel order %}`."""
+    """The returns box of the staff order page, with the order's refunds by line:
+    `{% load returns_tags %}{% order_returns_panel order %}`."""
     return {
         "order": order,
         "returns": selectors.returns_for_order(order),
+        "refunds": selectors.refunds_for_order(order),
+        "refundable": order.status in REFUNDABLE_ORDER_STATUSES,
         "return_status": selectors.order_return_status(order),
         "perms": context.get("perms"),
     }

@@ -28,6 +28,17 @@ def delivered_order(place_order, ship, deliver):
     return _make
 
 
+@pytest.fixture
+def run_on_commit(django_capture_on_commit_callbacks):
+    """Call a service and run what it left for after commit (tasks, e-mails), as production does."""
+
+    def _run(function, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return function(**kwargs)
+
+    return _run
+
+
 def line_inputs(order: Order, *specs) -> list[ReturnLineInput]:
     """specs: (line index, quantity, reason)."""
     lines = list(order.lines.order_by("position", "pk"))

@@ -4,10 +4,11 @@ from decimal import Decimal
 
 import pytest
 
-from inventory.models import StockMovement
+from inventory.models import StockLevel, StockMovement
 from payments.models import Payment
-from returns.enums import ReturnStatus
-from returns.models import ReturnRequest
+from returns.enums import RefundStatus, ReturnStatus
+from returns.models import Refund, ReturnRequest
+from tests.browser.csp import assert_no_violation
 from tests.fixtures import browser_sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -16,7 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def browser_page(page):
     page.set_default_timeout(10_000)
-    page.on("dialog", lambda dialog: dialog.accept())  # the confirmations of Approve and Refund
+    page.on("dialog", lambda dialog: dialog.accept())  # the confirmations of Approve and Refund (and by line)
     return page
 
 
@@ -77,3 +78,31 @@ def test_sales_take_a_phone_return_from_the_order_page(live_server, browser_page
     assert rma.source == "staff" and rma.created_by == sales_user
     page.goto(f"{live_server.url}{order.get_absolute_url()}")
     page.wait_for_selector(f"#order-returns >> text={rma.number}")
+
+
+def test_finance_refunds_units_by_line_from_the_order_page(live_server, browser_page, watched_page,
+                                                           delivered_order, finance_user):
+    """The whole path in a browser, under the strict Content-Security-Policy (no violation on the way)."""
+    order = delivered_order()
+    line = order.lines.order_by("position").first()
+    on_hand = StockLevel.objects.get(product=line.product).on_hand
+    page = browser_page
+    browser_sign_in(page, live_server.url, finance_user, order.get_absolute_url())
+
+    # From the order page, finance refunds 2 of the 3 units that came back and puts them back in stock
+    page.click("#refund-by-line")
+    page.fill(f"input[name=qty_{line.pk}]", "2")
+    page.check(f"input[name=restock_{line.pk}]")
+    page.fill("input[name=reason]", "Two arrived broken")
+    page.click("text=Show the amounts")
+    page.wait_for_selector("#refund-total >> text=40.00 USD")
+    assert_no_violation(page, "refund by line")
+    page.click("#refund-confirm")
+    page.wait_for_selector("text=40.00 USD refunded.")
+    assert_no_violation(page, "order page after the refund")
+
+    refund = Refund.objects.get(order=order)
+    assert refund.status == RefundStatus.SUCCEEDED and refund.created_by == finance_user
+    assert Payment.objects.get(order=order).refunded_amount == Decimal("40.00")
+    assert StockLevel.objects.get(product=line.product).on_hand == on_hand + 2
+    page.wait_for_selector(f"#order-returns >> text={refund.number}")

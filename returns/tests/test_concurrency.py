@@ -1,19 +1,23 @@
-"""Refunds of returns never pay back more than was captured, and a return is refunded once,
-even when the requests race: real threads with their own connections on PostgreSQL."""
+"""Refunds of returns never pay back more than was captured, a return is refunded once, and a
+line's unit is refunded by line once, even when the requests race: real threads with their own
+connections on PostgreSQL."""
 
 from decimal import Decimal
 
 import pytest
 
+from inventory.models import StockMovement
 from oms.exceptions import DomainError
+from oms.roles import FINANCE
 from payments.models import Payment, PaymentTransaction
 from payments.services import payment_refund
 from payments.tests.test_concurrency import SlowRefundGateway
 from returns import services
-from returns.enums import InspectionOutcome, ReturnReason, ReturnStatus
-from returns.models import ReturnRequest
+from returns.enums import InspectionOutcome, RefundStatus, ReturnReason, ReturnStatus
+from returns.models import Refund, ReturnRequest
 from returns.tests.conftest import line_inputs
 from tests.concurrency import run_together
+from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -93,3 +97,43 @@ def test_two_returns_of_the_same_units_filed_at_once_accept_only_one(delivered_o
     refused = [r for r in results if isinstance(r, DomainError)]
     assert len(refused) == 1 and "at most 1 can be returned" in refused[0].message, results
     assert ReturnRequest.objects.filter(order=order).count() == 1
+
+
+def _refund_last_unit(order, key: str, actor):
+    line = order.lines.order_by("position", "pk").last()  # 1 × 50.00, delivered
+    return lambda: services.refund_issue(actor=actor, order=order, request_key=key, reason="Broken", lines=[
+        services.RefundLineInput(order_line_id=line.pk, quantity=1, restock=True)])
+
+
+def test_two_finance_users_refunding_a_lines_last_unit_at_once_refund_it_once(delivered_order, slow_refunds):
+    """Both claims lock the order: the second sees the unit taken by the first and is refused, so the
+    customer is paid once, the unit is restocked once and counted as returned once."""
+    order = delivered_order()
+    fiona, fred = UserFactory(username="fiona", role=FINANCE), UserFactory(username="fred", role=FINANCE)
+
+    results = run_together([_refund_last_unit(order, "fiona-form", fiona), _refund_last_unit(order, "fred-form", fred)])
+
+    refused = [r for r in results if isinstance(r, DomainError)]
+    assert len(refused) == 1 and "at most 0 can be refunded" in refused[0].message, results
+    assert [r.status for r in results if isinstance(r, Refund)] == [RefundStatus.SUCCEEDED]
+    assert Refund.objects.count() == 1
+    assert Payment.objects.get(order=order).refunded_amount == Decimal("50.00")
+    assert SlowRefundGateway.calls == 1
+    line = order.lines.order_by("position", "pk").last()
+    line.refresh_from_db()
+    assert line.quantity_returned == 1
+    assert StockMovement.objects.filter(order=order, kind="return_restock").count() == 1
+
+
+def test_the_same_refund_form_submitted_twice_at_once_refunds_once(delivered_order, slow_refunds):
+    """A double click sends the same request key twice: one refund row, one gateway call, one payment
+    transaction; the second request answers with the same refund (still with the gateway, or done)."""
+    order = delivered_order()
+
+    results = run_together([_refund_last_unit(order, "one-form", None) for _ in range(2)])
+
+    assert all(isinstance(r, Refund) for r in results), results
+    assert {r.pk for r in results} == {Refund.objects.get().pk}
+    assert Payment.objects.get(order=order).refunded_amount == Decimal("50.00")
+    assert PaymentTransaction.objects.filter(payment__order=order, kind="refund").count() == 1
+    assert SlowRefundGateway.calls == 1

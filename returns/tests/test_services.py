@@ -32,15 +32,6 @@ def _on_hand(order_line) -> int:
     return StockLevel.objects.get(product_id=order_line.product_id).on_hand
 
 
-@pytest.fixture
-def run_on_commit(django_capture_on_commit_callbacks):
-    def _run(function, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return function(**kwargs)
-
-    return _run
-
-
 def _request(order, *specs, actor=None, **kwargs):
     return services.return_request_create(actor=actor, order=order, lines=line_inputs(order, *specs), **kwargs)
 
