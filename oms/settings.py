@@ -345,3 +345,10 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     },
 }
+if STRIPE_JS_URL:
+    # Stripe's card field: Stripe.js comes from Stripe, draws the card input in Stripe's frame
+    # and posts the card to Stripe's API (STRIPE_CSP_ORIGINS lists where, as Stripe documents it).
+    STRIPE_CSP_ORIGINS = env.list("STRIPE_CSP_ORIGINS", default=[
+        "https://js.stripe.com", "https://hooks.stripe.com", "https://api.stripe.com"])
+    for _directive in ("script-src", "frame-src", "connect-src"):
+        CONTENT_SECURITY_POLICY["DIRECTIVES"].setdefault(_directive, ["'self'"]).extend(STRIPE_CSP_ORIGINS)

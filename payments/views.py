@@ -161,7 +161,8 @@ def payment_retry_unknown(request, pk: int):
 def payment_card_update(request, pk: int):
     def update(payment, data):
         payment = services.payment_details_set(actor=request.user, order=payment.order,
-                                               card_number=data["card_number"])
+                                               card_number=data.get("card_number", ""),
+                                               payment_method=data.get("payment_method_id", ""))
         messages.success(request, f"Card ending {payment.card_last4} saved. Release the order's hold to "
                                   "authorize it.")
 
