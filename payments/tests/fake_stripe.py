@@ -36,6 +36,35 @@ CARDS = {
 }
 
 
+# Stands in for Stripe.js at GET /v3/ (browser tests): a card input in the page instead of Stripe's
+# frame, and createPaymentMethod answering with Stripe's test payment methods.
+STRIPE_JS_STAND_IN = """
+window.Stripe = function () {
+  return {
+    elements: function () {
+      return {create: function () {
+        var input = document.createElement("input"), handlers = {};
+        input.setAttribute("aria-label", "Stripe card number");
+        return {
+          input: input,
+          mount: function (element) {
+            element.appendChild(input);
+            input.addEventListener("input", function () { (handlers.change || Object)({empty: !input.value}); });
+          },
+          on: function (name, handler) { handlers[name] = handler; }
+        };
+      }};
+    },
+    createPaymentMethod: function (options) {
+      var ids = {"4242424242424242": "pm_card_visa", "4000000000000002": "pm_card_chargeDeclined"};
+      var id = ids[options.card.input.value.replace(/\\D/g, "")];
+      return Promise.resolve(id ? {paymentMethod: {id: id}} : {error: {message: "Your card number is invalid."}});
+    }
+  };
+};
+"""
+
+
 def form_decode(body: str) -> dict:
     """`a[b]=1&c[0]=x` as Stripe reads it: {"a": {"b": "1"}, "c": ["x"]}."""
     params: dict = {}
@@ -143,6 +172,8 @@ class FakeStripe:
         params = form_decode(handler.rfile.read(length).decode()) if length else {}
         path = handler.path.split("?", 1)[0]
         headers = {"Request-Id": self._id("req")}
+        if method == "GET" and path == "/v3/":
+            return self._send(handler, 200, STRIPE_JS_STAND_IN.encode(), {"Content-Type": "text/javascript"})
         with self._lock:
             self.requests.append((method, path, params, dict(handler.headers)))
             late, self._late = (self._late, 0.0) if method == "POST" else (0.0, self._late)
@@ -181,7 +212,7 @@ class FakeStripe:
     def _send(handler, status: int, raw: bytes, headers: dict) -> None:
         try:
             handler.send_response(status)
-            handler.send_header("Content-Type", "application/json")
+            headers = {"Content-Type": "application/json", **headers}
             handler.send_header("Content-Length", str(len(raw)))
             for name, value in headers.items():
                 handler.send_header(name, value)

@@ -13,6 +13,7 @@
     var stripe = window.Stripe(mount.dataset.publishableKey);
     var card = stripe.elements().create("card");
     var filled = false;
+    var pending = false;
     card.mount(mount);
     card.on("change", function (event) {
       filled = !event.empty;
@@ -23,15 +24,26 @@
       if (input.value || !filled) {
         return;  // the card is already a payment method, or none was entered (a draft)
       }
+      // Held back until Stripe answers; the page's double-submit guard (oms.js) sees only the real submit.
       event.preventDefault();
+      event.stopPropagation();
+      if (pending) {
+        return;
+      }
+      pending = true;
       var submitter = event.submitter;
       stripe.createPaymentMethod({type: "card", card: card}).then(function (result) {
+        pending = false;
         if (result.error) {
           error.textContent = result.error.message;
           return;
         }
         input.value = result.paymentMethod.id;
-        input.form.requestSubmit(submitter);
+        // After this submit event has finished: a form ignores a submit asked for while it fires one.
+        window.setTimeout(function () { input.form.requestSubmit(submitter); }, 0);
+      }).catch(function (failure) {
+        pending = false;
+        error.textContent = "Stripe's card field failed: " + failure;
       });
     });
   }
