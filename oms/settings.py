@@ -249,6 +249,17 @@ CELERY_BEAT_SCHEDULE["payments-retry-unknown"] = {"task": "payments.tasks.paymen
                                                   "schedule": 600.0}
 # Shared secret the payment provider signs its webhooks with (HMAC-SHA256 of the body).
 OMS_PAYMENT_WEBHOOK_SECRET = env.str("OMS_PAYMENT_WEBHOOK_SECRET", default="dev-webhook-secret")
+# Stripe (OMS_PAYMENT_GATEWAY=stripe): keys only from the environment, never in the admin or logs.
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
+# The endpoint's signing secret (whsec_...): Stripe-Signature is checked against it.
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+# Where the library sends API calls (tests point it at a local fake server).
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
+# Seconds to wait for Stripe's answer; after that the outcome is unknown and retried with the same key.
+STRIPE_TIMEOUT = env.float("STRIPE_TIMEOUT", default=30.0)
+# Stripe.js, loaded by the card field only when set (it cannot be vendored: Stripe serves it itself).
+STRIPE_JS_URL = env.str("STRIPE_JS_URL", default="")
 
 # -- returns: window, label address ----------------------------------------------------
 # Days after delivery (or shipment, when delivery was never confirmed) a customer may return goods.
@@ -356,3 +367,10 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     },
 }
+if STRIPE_JS_URL:
+    # Stripe's card field: Stripe.js comes from Stripe, draws the card input in Stripe's frame
+    # and posts the card to Stripe's API (STRIPE_CSP_ORIGINS lists where, as Stripe documents it).
+    STRIPE_CSP_ORIGINS = env.list("STRIPE_CSP_ORIGINS", default=[
+        "https://js.stripe.com", "https://hooks.stripe.com", "https://api.stripe.com"])
+    for _directive in ("script-src", "frame-src", "connect-src"):
+        CONTENT_SECURITY_POLICY["DIRECTIVES"].setdefault(_directive, ["'self'"]).extend(STRIPE_CSP_ORIGINS)

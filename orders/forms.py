@@ -9,6 +9,7 @@ from orders.intake import MAX_CSV_BYTES, MAX_CSV_ROWS
 from orders.models import ADDRESS_FIELDS, AddressSnapshot, Customer
 from orders.services import LineInput
 from payments.enums import PaymentMethod
+from payments.forms import card_by_payment_method
 
 STAFF_CHANNELS = [(Channel.PHONE, Channel.PHONE.label), (Channel.IN_STORE, Channel.IN_STORE.label)]
 
@@ -59,6 +60,7 @@ class OrderEntryForm(forms.Form):
     def __init__(self, *args, allow_new_customer: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.allow_new_customer = allow_new_customer
+        card_by_payment_method(self)
 
     def clean(self):
         data = super().clean()

@@ -407,7 +407,8 @@ def _enter(request: HttpRequest, header, shipping, lines, *, order: Order | None
     """Tokenize the card (the gateway is called before any transaction or lock), then enter the
     order in one service call."""
     data = header.cleaned_data
-    card = payment_card_tokenize(card_number=data["card_number"]) if data["card_number"] else None
+    card = payment_card_tokenize(card_number=data.get("card_number", ""),
+                                 payment_method=data.get("payment_method_id", ""))
     customer = data["customer"]
     if customer is None:
         customer = services.NewCustomer(name=data["new_customer_name"], email=data["new_customer_email"],

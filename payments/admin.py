@@ -14,14 +14,31 @@ class TransactionInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class DisputedFilter(admin.SimpleListFilter):
+    title = "disputed"
+    parameter_name = "disputed"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Disputed"), ("no", "Not disputed")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(disputed_at__isnull=self.value() == "no")
+        return queryset
+
+
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
-    list_display = ("pk", "order", "method", "status", "amount", "authorized_amount", "captured_amount",
+    list_display = ("pk", "order", "method", "status", "disputed", "amount", "authorized_amount", "captured_amount",
                     "refunded_amount", "currency", "created_at")
-    list_filter = ("status", "method", "currency")
+    list_filter = ("status", DisputedFilter, "method", "currency")
     search_fields = ("order__number", "authorization_reference", "card_last4")
     list_select_related = ("order",)
     inlines = [TransactionInline]
+
+    @admin.display(boolean=True, description="Disputed", ordering="disputed_at")
+    def disputed(self, payment: Payment) -> bool:
+        return payment.disputed
 
 
 @admin.register(PaymentTransaction)

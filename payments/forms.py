@@ -4,6 +4,7 @@ from django import forms
 
 from oms.money import currency_choices
 from payments.enums import InvoiceStatus, PaymentMethod, PaymentStatus
+from payments.gateways import gateway_class
 
 
 def new_request_key() -> str:
@@ -37,9 +38,24 @@ class ManualPaymentForm(_RequestKeyForm):
     note = forms.CharField(max_length=255, required=False)
 
 
+def card_by_payment_method(form: forms.Form) -> None:
+    """With a gateway whose script takes the card in the browser (Stripe), the form's card number
+    field gives way to the payment method id that script fills in: no card number can be posted."""
+    if gateway_class().card_entry != "payment_method" or "card_number" not in form.fields:
+        return
+    number = form.fields.pop("card_number")
+    form.fields["payment_method_id"] = forms.CharField(
+        label=number.label, required=number.required, max_length=255, widget=forms.HiddenInput,
+        help_text="Entered in Stripe's card field: the card number goes to Stripe, never to the OMS.")
+
+
 class CardForm(forms.Form):
     card_number = forms.CharField(max_length=30, label="New card number",
                                   widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        card_by_payment_method(self)
 
 
 class PaymentFilterForm(forms.Form):

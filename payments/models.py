@@ -56,6 +56,11 @@ class Payment(ConcurrentTransitionMixin, models.Model):
     )
     authorization_reference = models.CharField(max_length=100, blank=True)
     failure_message = models.CharField(max_length=255, blank=True)
+    # The customer's bank disputed the charge (a chargeback): answered at the provider, flagged here.
+    disputed_at = models.DateTimeField(null=True, blank=True)
+    dispute_reference = models.CharField(max_length=100, blank=True)
+    dispute_reason = models.CharField(max_length=100, blank=True)
+    dispute_amount = models.DecimalField(**MONEY)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -101,6 +106,10 @@ class Payment(ConcurrentTransitionMixin, models.Model):
     @property
     def refundable(self) -> Decimal:
         return self.captured_amount - self.refunded_amount - self.pending_refund
+
+    @property
+    def disputed(self) -> bool:
+        return self.disputed_at is not None
 
     @property
     def outstanding(self) -> Decimal:

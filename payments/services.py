@@ -113,15 +113,22 @@ def payment_for_order(*, order: Order) -> Payment:
         return Payment.objects.get(order_id=order.pk)
 
 
-def payment_card_tokenize(*, card_number: str):
-    """Turn a card number into the gateway's token (a network call: make it before any lock)."""
+def payment_card_tokenize(*, card_number: str = "", payment_method: str = ""):
+    """The gateway's token for a card number, or for a payment method id the provider's script
+    made in the browser; None when neither was given (a network call: make it before any lock)."""
+    gateway = get_gateway()
     try:
-        return get_gateway().tokenize(card_number=card_number)
+        if payment_method:
+            return gateway.payment_method_card(payment_method=payment_method)
+        if card_number:
+            return gateway.tokenize(card_number=card_number)
     except GatewayError as exc:
         raise DomainError(str(exc), code="invalid_card") from None
+    return None
 
 
-def payment_details_set(*, actor, order: Order, card_number: str = "", card=None) -> Payment:
+def payment_details_set(*, actor, order: Order, card_number: str = "", payment_method: str = "",
+                        card=None) -> Payment:
     """Give the order a (new) card: tokenized at once, only the token and last four digits are kept.
 
     Pass `card` (from `payment_card_tokenize`) when the caller holds locks or a transaction, so
@@ -130,7 +137,9 @@ def payment_details_set(*, actor, order: Order, card_number: str = "", card=None
     hold re-verifies and authorizes it.
     """
     if card is None:
-        card = payment_card_tokenize(card_number=card_number)
+        card = payment_card_tokenize(card_number=card_number, payment_method=payment_method)
+    if card is None:
+        raise DomainError("Enter the card.", code="invalid_card")
     with transaction.atomic():
         payment = lock_payment(payment_for_order(order=order).pk)
         if payment.method not in AUTHORIZE_METHODS:
@@ -254,10 +263,11 @@ def _call_gateway(row: PaymentTransaction, payment: Payment) -> GatewayResult | 
     try:
         if row.kind in (TransactionKind.AUTHORIZE, TransactionKind.AUTHORIZE_INCREASE):
             return gateway.authorize(**call, source=payment.source_token)
-        operation = "void" if row.kind == TransactionKind.PARTIAL_VOID else row.kind
-        return getattr(gateway, operation)(**call, reference=payment.authorization_reference)
-    except GatewayTimeout:
-        logger.warning("Gateway timeout on %s", row.idempotency_key)
+        return getattr(gateway, row.kind)(**call, reference=payment.authorization_reference)
+    except GatewayTimeout as exc:
+        logger.warning("Gateway gave no answer on %s (%s)", row.idempotency_key, exc.code)
+        return GatewayResult(False, error_code=exc.code, error_message=exc.staff_message or TIMEOUT_MESSAGE,
+                             unknown=True)
     except Exception:  # a network error: the call may have reached the provider
         logger.exception("Gateway call %s failed", row.idempotency_key)
     return None
@@ -269,6 +279,9 @@ def _record(*, row: PaymentTransaction, result: GatewayResult | None, actor,
         payment = lock_payment(row.payment_id)
         if result is None:
             outcome, fields = TransactionOutcome.UNKNOWN, {"error_code": "timeout", "error_message": TIMEOUT_MESSAGE}
+        elif result.unknown:
+            outcome, fields = TransactionOutcome.UNKNOWN, {"error_code": result.error_code[:50],
+                                                           "error_message": result.error_message[:255]}
         else:
             outcome = TransactionOutcome.SUCCEEDED if result.success else TransactionOutcome.FAILED
             fields = {"gateway_reference": result.reference[:100], "error_code": result.error_code[:50],
@@ -409,6 +422,28 @@ def payment_webhook_apply(*, idempotency_key: str, success: bool, reference: str
     result = GatewayResult(bool(success), reference or "", error_code or "", error_message or "")
     return _record(row=row, result=result, actor=None, from_outcomes=(TransactionOutcome.PENDING,
                                                                       TransactionOutcome.UNKNOWN))
+
+
+def payment_dispute_open(*, payment: Payment, reference: str, amount, reason: str = "") -> Payment:
+    """The customer's bank disputes the charge: flag the payment and tell the order's timeline.
+
+    The dispute is answered at the provider; here it is a flag staff see on the order, the
+    payment and the admin. A replayed notice of the same dispute changes nothing.
+    """
+    amount = clean_amount(amount, payment.currency)
+    reason = (reason or "unstated").replace("_", " ")[:100]
+    with transaction.atomic():
+        locked = lock_payment(payment.pk)
+        if locked.dispute_reference == reference:
+            return locked
+        locked.disputed_at = timezone.now()
+        locked.dispute_reference, locked.dispute_reason, locked.dispute_amount = reference[:100], reason, amount
+        locked.save(update_fields=["disputed_at", "dispute_reference", "dispute_reason", "dispute_amount",
+                                   "updated_at"])
+        send_order_payment_event(order_id=locked.order_id, actor=None, kind="dispute", dispute=locked.dispute_reference,
+                                 message=f"Payment disputed by the customer's bank: {amount} {locked.currency} "
+                                         f"({reason}). Answer the dispute at the payment provider.")
+    return locked
 
 
 # -- operations -----------------------------------------------------------------------

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/retry-unknown/", views.payment_retry_unknown, name="payment_retry_unknown"),
     path("<int:pk>/card/", views.payment_card_update, name="payment_card_update"),
     path("webhooks/gateway/", views.gateway_webhook, name="gateway_webhook"),
+    path("webhooks/stripe/", views.stripe_webhook, name="stripe_webhook"),
     path("invoices/", views.invoice_list, name="invoice_list"),
     path("invoices/export.<str:fmt>", views.invoice_export, name="invoice_export"),
     path("invoices/overdue/", views.invoice_list, {"overdue": True}, name="invoice_overdue"),

@@ -2,10 +2,13 @@
 
 import json
 
+import stripe
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
+from django.conf import settings
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from oms.decorators import staff_required
@@ -14,7 +17,7 @@ from oms.exceptions import DomainError
 from oms.webhooks import signed_webhook
 from oms.exports import CHUNK, export_response, path_columns
 from orders.models import Order
-from payments import selectors, services
+from payments import selectors, services, stripe_events
 from payments.documents import invoice_pdf
 from payments.enums import TransactionOutcome
 from payments.forms import (
@@ -158,7 +161,8 @@ def payment_retry_unknown(request, pk: int):
 def payment_card_update(request, pk: int):
     def update(payment, data):
         payment = services.payment_details_set(actor=request.user, order=payment.order,
-                                               card_number=data["card_number"])
+                                               card_number=data.get("card_number", ""),
+                                               payment_method=data.get("payment_method_id", ""))
         messages.success(request, f"Card ending {payment.card_last4} saved. Release the order's hold to "
                                   "authorize it.")
 
@@ -264,3 +268,31 @@ def gateway_webhook(request):
     if row is None:
         return JsonResponse({"error": "unknown idempotency key"}, status=404)
     return JsonResponse({"transaction": row.pk, "outcome": row.outcome})
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request):
+    """Stripe's events, verified with the Stripe-Signature header and the endpoint's signing secret.
+
+    A bad, missing or stale signature is refused with 400 and changes nothing; events the OMS
+    does not use are acknowledged (200), so Stripe stops sending them. A body that is not a JSON
+    object is refused first: `construct_event` would fail on it instead of refusing it.
+    """
+    if not settings.STRIPE_WEBHOOK_SECRET:
+        return JsonResponse({"error": "Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET)"}, status=400)
+    try:
+        event = json.loads(request.body)
+    except ValueError:
+        event = None
+    if not isinstance(event, dict):
+        return JsonResponse({"error": "expected a JSON object"}, status=400)
+    try:
+        stripe.Webhook.construct_event(request.body, request.headers.get("Stripe-Signature", ""),
+                                       settings.STRIPE_WEBHOOK_SECRET)
+    except stripe.SignatureVerificationError:
+        return JsonResponse({"error": "bad signature"}, status=400)
+    try:
+        return JsonResponse(stripe_events.stripe_event_apply(event=event))
+    except (stripe_events.NotAnEvent, DomainError) as exc:
+        return JsonResponse({"error": str(exc)}, status=400)

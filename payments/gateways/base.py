@@ -12,7 +12,16 @@ from decimal import Decimal
 
 
 class GatewayTimeout(Exception):
-    """The gateway did not answer in time: the operation may or may not have happened."""
+    """The gateway did not answer in time: the operation may or may not have happened.
+
+    `code` and `staff_message` say why the outcome is unknown (a server error, an answer
+    that could not be read) when it was not simply a timeout.
+    """
+
+    def __init__(self, message: str = "", *, code: str = "timeout", staff_message: str = ""):
+        super().__init__(message)
+        self.code = code
+        self.staff_message = staff_message
 
 
 class GatewayError(ValueError):
@@ -25,6 +34,8 @@ class GatewayResult:
     reference: str = ""
     error_code: str = ""
     error_message: str = ""
+    # No usable answer: the call may have happened; retried with the same key.
+    unknown: bool = False
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -40,10 +51,18 @@ class CardToken:
 
 class PaymentGateway(abc.ABC):
     name: str = "gateway"
+    # "number": staff type the card number and `tokenize` exchanges it; "payment_method": the
+    # provider's script in the browser turns the card into a payment method id, and
+    # `payment_method_card` looks it up (no card number ever reaches the OMS).
+    card_entry: str = "number"
 
     @abc.abstractmethod
     def tokenize(self, *, card_number: str) -> CardToken:
         """Exchange card details for a reusable token (raises GatewayError)."""
+
+    def payment_method_card(self, *, payment_method: str) -> CardToken:
+        """The card behind a payment method id made by the provider's script (raises GatewayError)."""
+        raise GatewayError("This payment gateway takes card numbers, not payment method ids.")
 
     @abc.abstractmethod
     def authorize(self, *, amount: Decimal, currency: str, idempotency_key: str, source: str) -> GatewayResult:
@@ -56,6 +75,10 @@ class PaymentGateway(abc.ABC):
     @abc.abstractmethod
     def void(self, *, amount: Decimal, currency: str, idempotency_key: str, reference: str) -> GatewayResult:
         """Release the authorization `reference` without taking money."""
+
+    def partial_void(self, *, amount: Decimal, currency: str, idempotency_key: str, reference: str) -> GatewayResult:
+        """Release `amount` of the authorization `reference` and keep the rest (an order became smaller)."""
+        return self.void(amount=amount, currency=currency, idempotency_key=idempotency_key, reference=reference)
 
     @abc.abstractmethod
     def refund(self, *, amount: Decimal, currency: str, idempotency_key: str, reference: str) -> GatewayResult:

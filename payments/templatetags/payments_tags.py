@@ -1,4 +1,5 @@
 from django import template
+from django.conf import settings
 
 from payments import selectors
 
@@ -16,3 +17,17 @@ def order_payment_panel(context, order):
         "invoices": list(order.invoices.all()),
         "perms": context.get("perms"),
     }
+
+
+@register.inclusion_tag("payments/partials/card_entry.html")
+def card_entry(form):
+    """A form's card field: the number (simulated gateway), or Stripe's card field, which fills in
+    a payment method id; Stripe.js is loaded only when STRIPE_JS_URL and the publishable key are set."""
+    stripe = "payment_method_id" in form.fields
+    return {
+        "field": form["payment_method_id" if stripe else "card_number"],
+        "stripe": stripe,
+        "stripe_js_url": settings.STRIPE_JS_URL if settings.STRIPE_PUBLISHABLE_KEY else "",
+        "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+    }
+
