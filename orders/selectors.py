@@ -1,8 +1,9 @@
 """Reads the order screens need, each with a fixed number of queries."""
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
+from inventory.models import Product, StockLevel
 from orders.enums import OrderStatus
 from orders.models import Customer, IntakeRequest, Order, OrderEvent, OrderHold, OrderLine
 
@@ -82,12 +83,57 @@ def customer_search(*, term: str, limit: int = 8) -> list[Customer]:
     return list(customer_list(search=term).prefetch_related("addresses")[:limit])
 
 
+def customer_for_entry(*, pk: str) -> Customer | None:
+    """The customer an order is entered for, with `default_address` (None when they have none on
+    file); None for anything that is not a customer's id."""
+    if not (pk.isdecimal() and pk.isascii() and len(pk) <= 18):
+        return None
+    customer = Customer.objects.prefetch_related("addresses").filter(pk=int(pk)).first()
+    if customer is not None:
+        customer.default_address = next(iter(customer.addresses.all()), None)  # the default sorts first
+    return customer
+
+
 def customer_detail(*, pk: int) -> Customer:
     return Customer.objects.prefetch_related("addresses").get(pk=pk)
 
 
 def customer_recent_orders(*, customer: Customer, limit: int = 20) -> list[Order]:
     return list(Order.objects.filter(customer=customer).order_by("-created_at", "-pk")[:limit])
+
+
+PRODUCT_SUGGESTIONS = 10
+
+
+def product_search_filter(term: str) -> Q:
+    """Two characters: SKUs starting with them; three or more: any part of a SKU or name, or the barcode."""
+    if len(term) < 3:
+        return Q(sku__istartswith=term)
+    return Q(sku__icontains=term) | Q(name__icontains=term) | Q(barcode=term)
+
+
+def product_suggestions(*, term: str, limit: int = PRODUCT_SUGGESTIONS) -> list[Product]:
+    """Products on sale for the entry form's autocomplete, closest first (the SKU or barcode typed
+    whole, then SKUs starting with it, then the rest), each with `available`: the units not yet
+    allocated in the active warehouses.
+
+    On PostgreSQL the search is answered from the products' trigram indexes, so a keystroke costs
+    about the same at any catalogue size; the limit bounds what is sorted and sent.
+    """
+    term = term.strip()[:64]
+    if len(term) < 2:
+        return []
+    closeness = Case(When(Q(sku__iexact=term) | Q(barcode=term), then=Value(0)),
+                     When(sku__istartswith=term, then=Value(1)), default=Value(2), output_field=IntegerField())
+    products = list(Product.objects.active().filter(product_search_filter(term)).annotate(closeness=closeness)
+                    .order_by("closeness", "sku")[:limit])
+    available = dict(
+        StockLevel.objects.filter(product__in=products, warehouse__active=True).order_by()
+        .values("product").annotate(units=Sum(F("on_hand") - F("allocated"))).values_list("product", "units")
+    ) if products else {}
+    for product in products:
+        product.available = available.get(product.pk, 0)
+    return products
 
 
 def orders_customers_may_see() -> QuerySet[Order]:

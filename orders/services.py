@@ -61,7 +61,7 @@ from orders.models import (
     Tag,
 )
 from orders.notifications import ORDER_CHANGED, STATUS_NOTIFICATIONS
-from orders.pricing import line_amounts, order_totals, tax_rate_for
+from orders.pricing import MAX_ORDER_AMOUNT, TaxRates, line_amounts, line_priced, order_totals, tax_rate_for
 from orders.verification import OVERRIDABLE_REASONS, PipelineRun, pipeline, run_pipeline
 from payments.enums import PaymentMethod
 from payments.services import payment_details_set, payment_open_for_order
@@ -309,10 +309,6 @@ class LineInput:
     discount: Decimal = ZERO
 
 
-# The money columns hold 14 digits with 2 decimals: refuse, clearly, what could not be stored.
-MAX_ORDER_AMOUNT = Decimal("999999999.99")
-
-
 def _validate_order_input(*, currency: str, lines: list[LineInput], shipping_total: Decimal) -> None:
     errors: dict[str, list[str]] = {}
     try:
@@ -343,26 +339,21 @@ def _validate_order_input(*, currency: str, lines: list[LineInput], shipping_tot
 
 def _build_lines(order: Order, lines: list[LineInput]) -> list[OrderLine]:
     built, amounts = [], []
-    rates: dict[str, Decimal] = {}  # one tax lookup per tax class, not per line
+    rates = TaxRates(country=order.ship_country)
     for position, line in enumerate(lines, start=1):
         product = line.product
-        unit_price = product.unit_price if line.unit_price is None else line.unit_price
-        if product.tax_class not in rates:
-            rates[product.tax_class] = tax_rate_for(tax_class=product.tax_class, country=order.ship_country)
-        rate = rates[product.tax_class]
         try:
-            amount = line_amounts(
-                unit_price=unit_price, quantity=line.quantity, discount=line.discount or ZERO, tax_rate=rate,
-                currency=order.currency,
-            )
+            priced = line_priced(product=product, quantity=line.quantity, unit_price=line.unit_price,
+                                 discount=line.discount, rates=rates, currency=order.currency)
         except (ValueError, ArithmeticError) as exc:
             raise ValidationError({"lines": [f"Line {position}: {exc}"]}) from exc
+        amount = priced.amounts
         amounts.append(amount)
         built.append(
             OrderLine(
                 order=order, product=product, position=position, sku=product.sku, name=product.name,
-                unit_price=unit_price, quantity=line.quantity, discount_amount=amount.discount, tax_rate=rate,
-                tax_amount=amount.tax, line_total=amount.total,
+                unit_price=priced.unit_price, quantity=line.quantity, discount_amount=amount.discount,
+                tax_rate=priced.tax_rate, tax_amount=amount.tax, line_total=amount.total,
             )
         )
     totals = order_totals(lines=amounts, shipping=order.shipping_total, currency=order.currency)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("orders/", views.OrderListView.as_view(), name="order_list"),
     path("orders/new/", views.order_create, name="order_create"),
+    path("orders/new/totals/", views.order_entry_totals, name="order_entry_totals"),
     path("orders/import/", views.order_import, name="order_import"),
     path("orders/bulk/", views.order_bulk, name="order_bulk"),
     path("orders/jump/", views.order_jump, name="order_jump"),
@@ -25,4 +26,5 @@ urlpatterns = [
     path("customers/search/", views.customer_search, name="customer_search"),
     path("customers/<int:pk>/", views.customer_detail, name="customer_detail"),
     path("products/lookup/", views.product_lookup, name="product_lookup"),
+    path("products/suggest/", views.product_suggest, name="product_suggest"),
 ]

@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
@@ -24,6 +25,7 @@ from orders import exports as order_exports
 from orders.enums import CHANGEABLE_STATUSES, OPEN_EXPOSURE_STATUSES, BulkJobStatus, OrderStatus, Priority
 from orders.filters import OrderFilter
 from orders.models import BulkJob, Customer, Order
+from orders.pricing import entry_quote
 from orders.tables import OrderTable
 from payments.services import payment_card_tokenize
 
@@ -289,8 +291,12 @@ def order_note(request: HttpRequest, number: str) -> HttpResponse:
 def _entry_forms(request: HttpRequest, *, order: Order | None = None):
     data = request.POST if request.method == "POST" else None
     if order is None:
-        header = order_forms.OrderEntryForm(data)
-        shipping = order_forms.AddressForm(data, prefix="ship")
+        # "New order for this customer" (the customer page): that customer, shipped to their default address.
+        customer = selectors.customer_for_entry(pk=_query_text(request, "customer")) if data is None else None
+        address = customer.default_address if customer else None
+        header = order_forms.OrderEntryForm(data, initial={"customer": customer.pk} if customer else None)
+        shipping = order_forms.AddressForm(data, prefix="ship",
+                                           initial=address.snapshot().as_dict() if address else None)
         lines = order_forms.OrderLineFormSet(data, prefix="lines")
     else:
         header = order_forms.OrderEntryForm(data, allow_new_customer=False, initial={
@@ -397,6 +403,33 @@ def product_lookup(request: HttpRequest) -> HttpResponse:
     code = _query_text(request, "code")
     product = Product.objects.active().by_code(code).first() if code else None
     return render(request, "orders/partials/product_lookup.html", {"product": product, "code": code})
+
+
+@staff_required("inventory.view_product")
+def product_suggest(request: HttpRequest) -> HttpResponse:
+    """The products an order line's code box lists as staff type part of a SKU or name."""
+    term = _query_text(request, "q")
+    return render(request, "orders/partials/product_suggestions.html", {
+        "products": selectors.product_suggestions(term=term), "term": term,
+        "listbox": _query_text(request, "listbox")[:80],
+    })
+
+
+@require_POST
+@staff_required("orders.view_order")
+def order_entry_totals(request: HttpRequest) -> HttpResponse:
+    """The entry form's running total: the posted lines priced the way entering the order prices them;
+    a line that is not (yet) valid is left out and said so."""
+    header, shipping, lines = _entry_forms(request)
+    header.is_valid()  # only the fields that are valid are read below
+    shipping.is_valid()
+    priced, left_out = lines.lines_for_quote()
+    draft = Order.objects.filter(number=_query_text(request, "order")).only("currency").first()
+    quote = entry_quote(lines=priced, left_out=left_out, shipping=header.cleaned_data.get("shipping_total"),
+                        country=shipping.cleaned_data.get("country", ""),
+                        currency=draft.currency if draft else settings.OMS_DEFAULT_CURRENCY)
+    return render(request, "orders/partials/entry_totals.html", {
+        "quote": quote, "prices_include_tax": settings.OMS_PRICES_INCLUDE_TAX})
 
 
 @staff_required("orders.add_order")
