@@ -1,5 +1,8 @@
 """Reads the order screens need, each with a fixed number of queries."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
@@ -83,6 +86,14 @@ def customer_search(*, term: str, limit: int = 8) -> list[Customer]:
     return list(customer_list(search=term).prefetch_related("addresses")[:limit])
 
 
+def customer_with_email(*, email: str, other_than: Customer | None = None) -> Customer | None:
+    """The customer who has this (lower-case) e-mail address, other than `other_than`."""
+    found = Customer.objects.filter(email=email)
+    if other_than is not None:
+        found = found.exclude(pk=other_than.pk)
+    return found.order_by("pk").only("pk", "name").first()
+
+
 def customer_for_entry(*, pk: str) -> Customer | None:
     """The customer an order is entered for, with `default_address` (None when they have none on
     file); None for anything that is not a customer's id."""
@@ -96,6 +107,33 @@ def customer_for_entry(*, pk: str) -> Customer | None:
 
 def customer_detail(*, pk: int) -> Customer:
     return Customer.objects.prefetch_related("addresses").get(pk=pk)
+
+
+@dataclass(frozen=True)
+class CustomerChange:
+    when: datetime
+    who: str
+    what: str
+
+
+def customer_changes(*, customer: Customer, limit: int = 10) -> list[CustomerChange]:
+    """The latest changes of a customer's details, from their history (one query): what the change
+    said it did, else the fields it changed."""
+    records = list(customer.history.select_related("history_user").order_by("-history_date", "-history_id")
+                   [:limit + 1])
+    changes = []
+    for record, older in zip(records[:limit], records[1:] + [None]):
+        if record.history_type == "+":
+            what = "Created"
+        elif record.history_change_reason:
+            what = record.history_change_reason
+        else:
+            fields = record.diff_against(older).changed_fields if older is not None else []
+            what = ("Changed " + ", ".join(str(Customer._meta.get_field(f).verbose_name) for f in fields)
+                    if fields else "Saved without a change")
+        who = record.history_user.get_username() if record.history_user else "system"
+        changes.append(CustomerChange(when=record.history_date, who=who, what=what))
+    return changes
 
 
 def customer_recent_orders(*, customer: Customer, limit: int = 20) -> list[Order]:

@@ -25,6 +25,7 @@ urlpatterns = [
     path("customers/export.<str:fmt>", views.customer_export, name="customer_export"),
     path("customers/search/", views.customer_search, name="customer_search"),
     path("customers/<int:pk>/", views.customer_detail, name="customer_detail"),
+    path("customers/<int:pk>/edit/", views.customer_update, name="customer_update"),
     path("products/lookup/", views.product_lookup, name="product_lookup"),
     path("products/suggest/", views.product_suggest, name="product_suggest"),
 ]

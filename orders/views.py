@@ -478,12 +478,16 @@ def customer_export(request: HttpRequest, fmt: str) -> HttpResponse:
                            "customers", title="Customers")
 
 
-@staff_required("orders.view_customer")
-def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def _customer_or_404(pk: int) -> Customer:
     try:
-        customer = selectors.customer_detail(pk=pk)
+        return selectors.customer_detail(pk=pk)
     except Customer.DoesNotExist:
         raise Http404("No such customer") from None
+
+
+@staff_required("orders.view_customer")
+def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = _customer_or_404(pk)
     if request.method == "POST":
         if not request.user.has_perm("orders.hold_customer"):
             raise PermissionDenied
@@ -496,6 +500,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "orders/customer_detail.html", {
         "customer": customer,
         "orders": selectors.customer_recent_orders(customer=customer),
+        "changes": selectors.customer_changes(customer=customer),
         "hold_form": order_forms.CustomerHoldForm(initial={"on_hold": customer.on_hold, "note": customer.hold_note}),
         "can_hold": request.user.has_perm("orders.hold_customer"),
     })
@@ -516,6 +521,34 @@ def customer_create(request: HttpRequest) -> HttpResponse:
             return redirect(customer)
     return render(request, "orders/customer_form.html", {"form": form, "address_form": address_form},
                   status=400 if request.method == "POST" else 200)
+
+
+@staff_required("orders.change_customer")
+def customer_update(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a customer's details and default address; orders already entered keep their own copy."""
+    customer = _customer_or_404(pk)
+    address = next(iter(customer.addresses.all()), None)  # the default sorts first
+    data = request.POST if request.method == "POST" else None
+    form = order_forms.CustomerForm(data, may_set_credit=request.user.has_perm("orders.hold_customer"),
+                                    initial={f: getattr(customer, f) for f in order_forms.CustomerForm.Meta.fields})
+    # A customer with no address on file may be saved without one; one on file can be changed, not emptied.
+    address_form = order_forms.AddressForm(data, prefix="addr", empty_permitted=address is None,
+                                           use_required_attribute=False,
+                                           initial=address.snapshot().as_dict() if address else None)
+    if data is not None and form.is_valid() & address_form.is_valid():
+        try:
+            customer = services.customer_update(
+                actor=request.user, customer=customer, **form.cleaned_data,
+                address=address_form.snapshot() if address_form.has_changed() or address else None)
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        except NotPermitted as exc:
+            raise PermissionDenied(exc.message) from exc
+        else:
+            messages.success(request, f"Customer {customer.name} saved.")
+            return redirect(customer)
+    return render(request, "orders/customer_form.html", {"form": form, "address_form": address_form,
+                                                         "customer": customer}, status=400 if data is not None else 200)
 
 
 # -- changes after placement ----------------------------------------------------------
