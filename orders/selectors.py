@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Sum, Value, When
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from inventory.models import Product, StockLevel
@@ -143,28 +143,27 @@ def customer_recent_orders(*, customer: Customer, limit: int = 20) -> list[Order
 PRODUCT_SUGGESTIONS = 10
 
 
-def product_search_filter(term: str) -> Q:
-    """Two characters: SKUs starting with them; three or more: any part of a SKU or name, or the barcode."""
-    if len(term) < 3:
-        return Q(sku__istartswith=term)
-    return Q(sku__icontains=term) | Q(name__icontains=term) | Q(barcode=term)
-
-
 def product_suggestions(*, term: str, limit: int = PRODUCT_SUGGESTIONS) -> list[Product]:
-    """Products on sale for the entry form's autocomplete, closest first (the SKU or barcode typed
-    whole, then SKUs starting with it, then the rest), each with `available`: the units not yet
+    """Products on sale for the entry form's autocomplete, each with `available`: the units not yet
     allocated in the active warehouses.
 
-    On PostgreSQL the search is answered from the products' trigram indexes, so a keystroke costs
-    about the same at any catalogue size; the limit bounds what is sorted and sent.
+    The SKU or barcode typed whole comes first, then SKUs starting with the term (SKUs are upper
+    case), then, from three characters, products with it anywhere in their SKU or name. Each step
+    reads an index and stops at `limit` (a common word matches thousands: typing on narrows them),
+    so a keystroke costs about the same at any catalogue size.
     """
     term = term.strip()[:64]
     if len(term) < 2:
         return []
-    closeness = Case(When(Q(sku__iexact=term) | Q(barcode=term), then=Value(0)),
-                     When(sku__istartswith=term, then=Value(1)), default=Value(2), output_field=IntegerField())
-    products = list(Product.objects.active().filter(product_search_filter(term)).annotate(closeness=closeness)
-                    .order_by("closeness", "sku")[:limit])
+    on_sale = Product.objects.active()
+    products = list(on_sale.filter(Q(sku__in={term, term.upper()}) | Q(barcode=term))[:1])
+    steps = [on_sale.filter(sku__startswith=term.upper())]  # the SKU's own (pattern) index
+    if len(term) >= 3:
+        steps.append(on_sale.matching(term))  # the trigram index of inventory 0003
+    for step in steps:
+        if len(products) < limit:
+            found = step.exclude(pk__in=[p.pk for p in products]).order_by()[:limit - len(products)]
+            products += sorted(found, key=lambda p: p.sku)
     available = dict(
         StockLevel.objects.filter(product__in=products, warehouse__active=True).order_by()
         .values("product").annotate(units=Sum(F("on_hand") - F("allocated"))).values_list("product", "units")

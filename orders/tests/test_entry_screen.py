@@ -48,6 +48,16 @@ def test_part_of_a_sku_or_a_name_lists_the_products_on_sale_closest_first(login,
     assert listed_skus(suggestions(client, "brass")) == ["DESK-LAMP-2"]
 
 
+def test_the_sku_or_barcode_typed_whole_comes_first_however_many_others_match(login, sales_user):
+    for n in range(12):
+        ProductFactory(sku=f"BOLT-{n:02d}", name="Bolt", stock=0)
+    ProductFactory(sku="BOLT", name="Loose bolt", barcode="4006381333931", stock=0)
+    client = login(sales_user)
+
+    assert listed_skus(suggestions(client, "bolt"))[0] == "BOLT"
+    assert listed_skus(suggestions(client, "4006381333931")) == ["BOLT"]
+
+
 def test_two_characters_match_the_start_of_a_sku_and_one_asks_for_more(login, sales_user):
     ProductFactory(sku="LA-1", name="Lamp")
     ProductFactory(sku="XLA-2", name="Lantern")
@@ -72,16 +82,18 @@ def test_a_suggestion_carries_the_price_and_the_stock_not_yet_allocated(login, s
     assert "5 available" in html
 
 
-def test_the_list_is_bounded_and_costs_the_same_queries_however_many_match(login, sales_user,
-                                                                            django_assert_max_num_queries):
-    for n in range(15):
+@pytest.mark.parametrize("matching", [1, 15])
+def test_the_list_is_bounded_and_costs_the_same_queries_however_many_match(login, sales_user, matching,
+                                                                           django_assert_max_num_queries):
+    for n in range(matching):
         ProductFactory(sku=f"BOLT-{n:02d}", name="Bolt", stock=0)
     client = login(sales_user)
 
-    with django_assert_max_num_queries(7):  # session, user, groups, permissions (2), products, their stock
+    # session, user, groups, permissions (2); the SKU or barcode, SKUs starting so, any part; their stock
+    with django_assert_max_num_queries(9):
         html = suggestions(client, "bolt")
 
-    assert len(listed_skus(html)) == selectors.PRODUCT_SUGGESTIONS
+    assert len(listed_skus(html)) == min(matching, selectors.PRODUCT_SUGGESTIONS)
 
 
 @pytest.mark.parametrize("term", ["%", "_a_", "x" * 10_000, "' OR 1=1 --", "ü" * 70])
@@ -104,9 +116,9 @@ def test_on_postgresql_the_search_can_be_answered_from_the_trigram_indexes():
     ProductFactory(sku="CHAIR-1", name="Office chair")
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-        plan = Product.objects.active().filter(selectors.product_search_filter("chai")).explain()
+        plans = [Product.objects.active().matching(term).explain() for term in ("ch", "office ch")]
 
-    assert "product_sku_trgm_idx" in plan and "product_name_trgm_idx" in plan
+    assert all("product_search_trgm_idx" in plan for plan in plans), plans
 
 
 # -- the running total ------------------------------------------------------------------
