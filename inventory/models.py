@@ -3,11 +3,24 @@ from decimal import Decimal
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from inventory.enums import MovementKind, PurchaseOrderStatus, TaxClass
 from oms.models import user_reference
+
+
+class ProductSearchText(models.Func):
+    """A product's SKU and name as product search reads them: UPPER(sku || ' ' || name). On
+    PostgreSQL migration 0003 indexes this very expression (pg_trgm), so searches read the index."""
+
+    template = "UPPER(%(expressions)s)"
+    arg_joiner = " || ' ' || "
+    output_field = models.TextField()
+
+    def __init__(self):
+        super().__init__(Cast("sku", models.TextField()), Cast("name", models.TextField()))
 
 
 class ProductQuerySet(models.QuerySet):
@@ -18,6 +31,12 @@ class ProductQuerySet(models.QuerySet):
         """Products whose SKU (case-insensitive) or barcode equals the scanned or typed code."""
         code = code.strip()
         return self.filter(models.Q(sku__iexact=code) | models.Q(barcode=code))
+
+    def matching(self, term: str):
+        """Products whose SKU starts with `term` (under three characters) or whose SKU or name
+        holds it (three or more), in any case."""
+        lookup = "startswith" if len(term) < 3 else "contains"
+        return self.alias(search_text=ProductSearchText()).filter(**{f"search_text__{lookup}": term.upper()})
 
 
 class Product(models.Model):

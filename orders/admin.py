@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.db.models.functions import Length
 from django.urls import reverse
@@ -23,6 +24,7 @@ from orders.models import (
     SavedView,
     Tag,
 )
+from orders.services import customer_email_ensure_free
 
 
 class AddressInline(admin.StackedInline):
@@ -30,8 +32,20 @@ class AddressInline(admin.StackedInline):
     extra = 0
 
 
+class CustomerAdminForm(forms.ModelForm):
+    """The admin keeps the services' rule: one customer per e-mail address, kept lower-case."""
+
+    def clean(self):
+        data = super().clean()
+        if data.get("email"):
+            data["email"] = data["email"].strip().lower()
+            customer_email_ensure_free(data["email"], customer=self.instance if self.instance.pk else None)
+        return data
+
+
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
+    form = CustomerAdminForm
     list_display = ("name", "email", "company", "phone", "credit_limit", "on_hold", "created_at")
     list_filter = ("on_hold",)
     search_fields = ("name", "email", "company", "phone")

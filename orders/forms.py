@@ -84,6 +84,17 @@ class OrderLineForm(forms.Form):
                                     help_text="Empty: the catalogue price.")
     discount = forms.DecimalField(max_digits=12, decimal_places=2, required=False,
                                   validators=[MinValueValidator(Decimal("0"))])
+    suggests_products = True  # the entry form's script lists matching products under the code
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.suggests_products:
+            return
+        suggestions = f"{self['code'].auto_id}-suggestions"
+        self.fields["code"].widget.attrs.update({
+            "role": "combobox", "aria-autocomplete": "list", "aria-expanded": "false", "aria-controls": suggestions,
+            "placeholder": "Type a SKU or name",
+        })
 
     def clean_code(self):
         code = self.cleaned_data["code"].strip()
@@ -113,6 +124,20 @@ class BaseLineFormSet(forms.BaseFormSet):
 
     def line_inputs(self) -> list[LineInput]:
         return [f.line_input() for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+
+    def lines_for_quote(self) -> tuple[list[LineInput], int]:
+        """The lines a running total can price as they stand, and how many typed lines it cannot
+        (yet): an unknown code, a quantity missing. Untouched empty rows are neither."""
+        priced, left_out = [], 0
+        for form in self.forms[:self.max_num]:
+            valid = form.is_valid()
+            if form.cleaned_data.get("DELETE"):
+                continue
+            if valid and form.cleaned_data:
+                priced.append(form.line_input())
+            elif not valid and str(form["code"].value() or "").strip():
+                left_out += 1
+        return priced, left_out
 
 
 OrderLineFormSet = forms.formset_factory(OrderLineForm, formset=BaseLineFormSet, extra=1, can_delete=True,
@@ -223,6 +248,8 @@ class ChangeLineForm(forms.Form):
 
 class NewLineForm(OrderLineForm):
     """A line added to a placed order (an empty row adds nothing)."""
+
+    suggests_products = False
 
     def __init__(self, *args, may_price: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

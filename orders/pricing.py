@@ -1,11 +1,15 @@
 """Order arithmetic: line amounts rounded per line, half up, to the currency's minor unit."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
 
 from oms.money import ZERO, quantize
+
+# The money columns hold 14 digits with 2 decimals: refuse, clearly, what could not be stored.
+MAX_ORDER_AMOUNT = Decimal("999999999.99")
 
 
 @dataclass(frozen=True)
@@ -74,10 +78,73 @@ def order_totals(*, lines: list[LineAmounts], shipping: Decimal, currency: str) 
     shipping = quantize(shipping or ZERO, currency)
     if shipping < ZERO:
         raise ValueError("Shipping cannot be negative.")
+    zero = quantize(ZERO, currency)  # no lines still reads 0.00
     return OrderTotals(
-        subtotal=sum((l.gross_before_discount for l in lines), ZERO),
-        discount_total=sum((l.discount for l in lines), ZERO),
+        subtotal=sum((l.gross_before_discount for l in lines), zero),
+        discount_total=sum((l.discount for l in lines), zero),
         shipping_total=shipping,
-        tax_total=sum((l.tax for l in lines), ZERO),
-        total=sum((l.total for l in lines), ZERO) + shipping,
+        tax_total=sum((l.tax for l in lines), zero),
+        total=sum((l.total for l in lines), zero) + shipping,
     )
+
+
+class TaxRates:
+    """The tax rates of one destination, looked up once per tax class however many lines ask."""
+
+    def __init__(self, *, country: str):
+        self.country = country
+        self._by_class: dict[str, Decimal] = {}
+
+    def for_product(self, product) -> Decimal:
+        if product.tax_class not in self._by_class:
+            self._by_class[product.tax_class] = tax_rate_for(tax_class=product.tax_class, country=self.country)
+        return self._by_class[product.tax_class]
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    unit_price: Decimal
+    tax_rate: Decimal
+    amounts: LineAmounts
+
+
+def line_priced(*, product, quantity: int, unit_price: Decimal | None, discount: Decimal | None, rates: TaxRates,
+                currency: str) -> PricedLine:
+    """A new line priced as an order is: its own unit price, else the product's catalogue price.
+
+    Raises ValueError for a line no order could hold (a discount above its price, an amount too large).
+    """
+    price = product.unit_price if unit_price is None else unit_price
+    if price * quantity > MAX_ORDER_AMOUNT:
+        raise ValueError("the amount is larger than an order can hold.")
+    rate = rates.for_product(product)
+    amounts = line_amounts(unit_price=price, quantity=quantity, discount=discount or ZERO, tax_rate=rate,
+                           currency=currency)
+    return PricedLine(unit_price=price, tax_rate=rate, amounts=amounts)
+
+
+@dataclass(frozen=True)
+class EntryQuote:
+    """The running total of an order being entered, and how many of its lines it left out."""
+
+    totals: OrderTotals
+    currency: str
+    lines_counted: int
+    lines_left_out: int
+
+
+def entry_quote(*, lines: Iterable, left_out: int = 0, shipping: Decimal | None, country: str,
+                currency: str) -> EntryQuote:
+    """Price `lines` (each with product, quantity, unit_price, discount) the way entering the order
+    will; a line the order would refuse is left out of the total rather than failing it."""
+    rates = TaxRates(country=country)
+    amounts = []
+    for line in lines:
+        try:
+            amounts.append(line_priced(product=line.product, quantity=line.quantity, unit_price=line.unit_price,
+                                       discount=line.discount, rates=rates, currency=currency).amounts)
+        except (ValueError, ArithmeticError):
+            left_out += 1
+    shipping = shipping if shipping is not None and ZERO <= shipping <= MAX_ORDER_AMOUNT else ZERO
+    return EntryQuote(totals=order_totals(lines=amounts, shipping=shipping, currency=currency), currency=currency,
+                      lines_counted=len(amounts), lines_left_out=left_out)

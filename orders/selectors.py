@@ -2,11 +2,13 @@
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import DatabaseError, connection
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
+from inventory.models import Product, StockLevel
 from orders.enums import OrderStatus
 from orders.models import Customer, IntakeRequest, Order, OrderEvent, OrderHold, OrderLine
 
@@ -164,12 +166,91 @@ def customer_search(*, term: str, limit: int = 8) -> list[Customer]:
     return list(customer_list(search=term).prefetch_related("addresses")[:limit])
 
 
+def customer_with_email(*, email: str, other_than: Customer | None = None) -> Customer | None:
+    """The customer who has this (lower-case) e-mail address, other than `other_than`."""
+    found = Customer.objects.filter(email=email)
+    if other_than is not None:
+        found = found.exclude(pk=other_than.pk)
+    return found.order_by("pk").only("pk", "name").first()
+
+
+def customer_for_entry(*, pk: str) -> Customer | None:
+    """The customer an order is entered for, with `default_address` (None when they have none on
+    file); None for anything that is not a customer's id."""
+    if not (pk.isdecimal() and pk.isascii() and len(pk) <= 18):
+        return None
+    customer = Customer.objects.prefetch_related("addresses").filter(pk=int(pk)).first()
+    if customer is not None:
+        customer.default_address = next(iter(customer.addresses.all()), None)  # the default sorts first
+    return customer
+
+
 def customer_detail(*, pk: int) -> Customer:
     return Customer.objects.prefetch_related("addresses").get(pk=pk)
 
 
+@dataclass(frozen=True)
+class CustomerChange:
+    when: datetime
+    who: str
+    what: str
+
+
+def customer_changes(*, customer: Customer, limit: int = 10) -> list[CustomerChange]:
+    """The latest changes of a customer's details, from their history (one query): what the change
+    said it did, else the fields it changed."""
+    records = list(customer.history.select_related("history_user").order_by("-history_date", "-history_id")
+                   [:limit + 1])
+    changes = []
+    for record, older in zip(records[:limit], records[1:] + [None]):
+        if record.history_type == "+":
+            what = "Created"
+        elif record.history_change_reason:
+            what = record.history_change_reason
+        else:
+            fields = record.diff_against(older).changed_fields if older is not None else []
+            what = ("Changed " + ", ".join(str(Customer._meta.get_field(f).verbose_name) for f in fields)
+                    if fields else "Saved without a change")
+        who = record.history_user.get_username() if record.history_user else "system"
+        changes.append(CustomerChange(when=record.history_date, who=who, what=what))
+    return changes
+
+
 def customer_recent_orders(*, customer: Customer, limit: int = 20) -> list[Order]:
     return list(Order.objects.filter(customer=customer).order_by("-created_at", "-pk")[:limit])
+
+
+PRODUCT_SUGGESTIONS = 10
+
+
+def product_suggestions(*, term: str, limit: int = PRODUCT_SUGGESTIONS) -> list[Product]:
+    """Products on sale for the entry form's autocomplete, each with `available`: the units not yet
+    allocated in the active warehouses.
+
+    The SKU or barcode typed whole comes first, then SKUs starting with the term (SKUs are upper
+    case), then, from three characters, products with it anywhere in their SKU or name. Each step
+    reads an index and stops at `limit` (a common word matches thousands: typing on narrows them),
+    so a keystroke costs about the same at any catalogue size.
+    """
+    term = term.strip()[:64]
+    if len(term) < 2:
+        return []
+    on_sale = Product.objects.active()
+    products = list(on_sale.filter(Q(sku__in={term, term.upper()}) | Q(barcode=term))[:1])
+    steps = [on_sale.filter(sku__startswith=term.upper())]  # the SKU's own (pattern) index
+    if len(term) >= 3:
+        steps.append(on_sale.matching(term))  # the trigram index of inventory 0003
+    for step in steps:
+        if len(products) < limit:
+            found = step.exclude(pk__in=[p.pk for p in products]).order_by()[:limit - len(products)]
+            products += sorted(found, key=lambda p: p.sku)
+    available = dict(
+        StockLevel.objects.filter(product__in=products, warehouse__active=True).order_by()
+        .values("product").annotate(units=Sum(F("on_hand") - F("allocated"))).values_list("product", "units")
+    ) if products else {}
+    for product in products:
+        product.available = available.get(product.pk, 0)
+    return products
 
 
 def orders_customers_may_see() -> QuerySet[Order]:

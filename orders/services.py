@@ -44,7 +44,8 @@ from orders.enums import (
     OrderStatus,
     Priority,
 )
-from orders.locks import lock_order, lock_order_lines
+from orders import selectors
+from orders.locks import lock_customer, lock_customer_email, lock_order, lock_order_lines
 from orders.enums import TagColour
 from orders.idempotency import IntakeReplayDiffers, body_hash, differing_fields
 from orders.models import (
@@ -65,7 +66,7 @@ from orders.models import (
     Tag,
 )
 from orders.notifications import ORDER_CHANGED, STATUS_NOTIFICATIONS
-from orders.pricing import line_amounts, order_totals, tax_rate_for
+from orders.pricing import MAX_ORDER_AMOUNT, TaxRates, line_amounts, line_priced, order_totals, tax_rate_for
 from orders.verification import OVERRIDABLE_REASONS, PipelineRun, pipeline, run_pipeline
 from payments.enums import PaymentMethod
 from payments.services import payment_details_set, payment_open_for_order
@@ -279,6 +280,8 @@ def customer_create(
                         credit_limit=credit_limit)
     customer.full_clean()
     with transaction.atomic():
+        lock_customer_email(customer.email)
+        customer_email_ensure_free(customer.email)
         customer.save()
         if address is not None:
             customer_address_add(actor=actor, customer=customer, address=address, is_default=True)
@@ -295,9 +298,87 @@ def customer_address_add(*, actor, customer: Customer, address: AddressSnapshot,
     return row
 
 
-def customer_set_hold(*, actor, customer: Customer, on_hold: bool, note: str = "") -> Customer:
+def customer_email_ensure_free(email: str, *, customer: Customer | None = None) -> None:
+    """One customer per e-mail address (kept lower-case): refuse one that another customer has.
+    Services call it with the address claimed (`lock_customer_email`)."""
+    other = selectors.customer_with_email(email=email, other_than=customer)
+    if other is not None:
+        raise ValidationError({"email": [f"The e-mail {email} is already the one of customer {other.name} "
+                                         f"(#{other.pk}): choose that customer instead."]})
+
+
+# What a customer edit names in the customer's history, per field it changed.
+CUSTOMER_FIELD_LABELS = {"name": "name", "email": "e-mail", "phone": "phone", "company": "company",
+                         "credit_limit": "credit limit"}
+KEEP = object()  # an argument left as it is
+
+
+def customer_update(
+    *,
+    actor,
+    customer: Customer,
+    name: str,
+    email: str,
+    phone: str = "",
+    company: str = "",
+    credit_limit: "Decimal | None | object" = KEEP,
+    address: AddressSnapshot | None = None,
+) -> Customer:
+    """Correct a customer's details and default address; each change is kept in the customer's
+    history (who, when, what). Orders already entered keep the address copied onto them.
+
+    Refuses an e-mail another customer has, and account terms (the credit limit) from anyone not
+    allowed to set them. A form sent twice changes nothing the second time.
+    """
+    email = email.strip().lower()
     with transaction.atomic():
-        Customer.objects.filter(pk=customer.pk).update(on_hold=on_hold, hold_note=note if on_hold else "")
+        lock_customer_email(email)
+        locked = lock_customer(customer.pk)
+        values = {"name": name.strip(), "email": email, "phone": phone.strip(), "company": company.strip()}
+        if credit_limit is not KEEP:
+            if (credit_limit != locked.credit_limit and actor is not None
+                    and not actor.has_perm("orders.hold_customer")):
+                raise NotPermitted("Account terms (the credit limit) are set by finance.")
+            values["credit_limit"] = credit_limit
+        changed = [CUSTOMER_FIELD_LABELS[f] for f, value in values.items() if getattr(locked, f) != value]
+        for field, value in values.items():
+            setattr(locked, field, value)
+        locked.full_clean()
+        if "e-mail" in changed:
+            customer_email_ensure_free(email, customer=locked)
+        if address is not None and _default_address_set(customer=locked, address=address):
+            changed.append("default address")
+        if changed:
+            locked._history_user = user_or_none(actor)
+            locked._change_reason = f"Changed {', '.join(changed)}"[:100]
+            locked.save()
+    return locked
+
+
+def _default_address_set(*, customer: Customer, address: AddressSnapshot) -> bool:
+    """Make `address` the customer's default (the one the entry form fills in); False when it already is."""
+    current = Address.objects.filter(customer=customer).order_by("-is_default", "pk").first()
+    if current is None:
+        customer_address_add(actor=None, customer=customer, address=address, is_default=True)
+        return True
+    if current.is_default and current.snapshot() == address:
+        return False
+    for field, value in address.as_dict().items():
+        setattr(current, field, value)
+    current.is_default = True
+    current.full_clean()
+    current.save()
+    return True
+
+
+def customer_set_hold(*, actor, customer: Customer, on_hold: bool, note: str = "") -> Customer:
+    """Hold (or stop holding) the customer's new orders for review; kept in the customer's history."""
+    with transaction.atomic():
+        locked = lock_customer(customer.pk)
+        locked.on_hold, locked.hold_note = on_hold, note if on_hold else ""
+        locked._history_user = user_or_none(actor)
+        locked._change_reason = "Put on hold" if on_hold else "Hold lifted"
+        locked.save(update_fields=["on_hold", "hold_note"])
     customer.refresh_from_db()
     return customer
 
@@ -311,10 +392,6 @@ class LineInput:
     quantity: int
     unit_price: Decimal | None = None  # None: the product's current price
     discount: Decimal = ZERO
-
-
-# The money columns hold 14 digits with 2 decimals: refuse, clearly, what could not be stored.
-MAX_ORDER_AMOUNT = Decimal("999999999.99")
 
 
 def _validate_order_input(*, currency: str, lines: list[LineInput], shipping_total: Decimal) -> None:
@@ -347,26 +424,21 @@ def _validate_order_input(*, currency: str, lines: list[LineInput], shipping_tot
 
 def _build_lines(order: Order, lines: list[LineInput]) -> list[OrderLine]:
     built, amounts = [], []
-    rates: dict[str, Decimal] = {}  # one tax lookup per tax class, not per line
+    rates = TaxRates(country=order.ship_country)
     for position, line in enumerate(lines, start=1):
         product = line.product
-        unit_price = product.unit_price if line.unit_price is None else line.unit_price
-        if product.tax_class not in rates:
-            rates[product.tax_class] = tax_rate_for(tax_class=product.tax_class, country=order.ship_country)
-        rate = rates[product.tax_class]
         try:
-            amount = line_amounts(
-                unit_price=unit_price, quantity=line.quantity, discount=line.discount or ZERO, tax_rate=rate,
-                currency=order.currency,
-            )
+            priced = line_priced(product=product, quantity=line.quantity, unit_price=line.unit_price,
+                                 discount=line.discount, rates=rates, currency=order.currency)
         except (ValueError, ArithmeticError) as exc:
             raise ValidationError({"lines": [f"Line {position}: {exc}"]}) from exc
+        amount = priced.amounts
         amounts.append(amount)
         built.append(
             OrderLine(
                 order=order, product=product, position=position, sku=product.sku, name=product.name,
-                unit_price=unit_price, quantity=line.quantity, discount_amount=amount.discount, tax_rate=rate,
-                tax_amount=amount.tax, line_total=amount.total,
+                unit_price=priced.unit_price, quantity=line.quantity, discount_amount=amount.discount,
+                tax_rate=priced.tax_rate, tax_amount=amount.tax, line_total=amount.total,
             )
         )
     totals = order_totals(lines=amounts, shipping=order.shipping_total, currency=order.currency)
@@ -868,6 +940,7 @@ def order_intake(*, actor, channel: str, intake: "IntakeOrder", api_client: ApiC
         return existing, False
     try:
         with transaction.atomic():
+            lock_customer_email(intake.customer_email.lower())  # one customer for two orders racing in
             customer = Customer.objects.filter(email=intake.customer_email.lower()).order_by("pk").first()
             if customer is None:
                 customer = customer_create(

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("orders/", views.OrderListView.as_view(), name="order_list"),
     path("orders/new/", views.order_create, name="order_create"),
+    path("orders/new/totals/", views.order_entry_totals, name="order_entry_totals"),
     path("orders/import/", views.order_import, name="order_import"),
     path("orders/import/<int:pk>/", views.import_job, name="import_job"),
     path("orders/import/<int:pk>/errors.csv", views.import_job_errors, name="import_job_errors"),
@@ -28,5 +29,7 @@ urlpatterns = [
     path("customers/export.<str:fmt>", views.customer_export, name="customer_export"),
     path("customers/search/", views.customer_search, name="customer_search"),
     path("customers/<int:pk>/", views.customer_detail, name="customer_detail"),
+    path("customers/<int:pk>/edit/", views.customer_update, name="customer_update"),
     path("products/lookup/", views.product_lookup, name="product_lookup"),
+    path("products/suggest/", views.product_suggest, name="product_suggest"),
 ]

@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import Group
@@ -25,6 +26,7 @@ from orders import exports as order_exports
 from orders.enums import CHANGEABLE_STATUSES, OPEN_EXPOSURE_STATUSES, BulkJobStatus, OrderStatus, Priority
 from orders.filters import OrderFilter
 from orders.models import BulkJob, Customer, ImportJob, Order
+from orders.pricing import entry_quote
 from orders.tables import OPTIONAL_COLUMNS, OrderTable
 from payments.selectors import payment_statuses_for
 from payments.services import payment_card_tokenize
@@ -364,8 +366,12 @@ def order_note(request: HttpRequest, number: str) -> HttpResponse:
 def _entry_forms(request: HttpRequest, *, order: Order | None = None):
     data = request.POST if request.method == "POST" else None
     if order is None:
-        header = order_forms.OrderEntryForm(data)
-        shipping = order_forms.AddressForm(data, prefix="ship")
+        # "New order for this customer" (the customer page): that customer, shipped to their default address.
+        customer = selectors.customer_for_entry(pk=_query_text(request, "customer")) if data is None else None
+        address = customer.default_address if customer else None
+        header = order_forms.OrderEntryForm(data, initial={"customer": customer.pk} if customer else None)
+        shipping = order_forms.AddressForm(data, prefix="ship",
+                                           initial=address.snapshot().as_dict() if address else None)
         lines = order_forms.OrderLineFormSet(data, prefix="lines")
     else:
         header = order_forms.OrderEntryForm(data, allow_new_customer=False, initial={
@@ -475,6 +481,33 @@ def product_lookup(request: HttpRequest) -> HttpResponse:
     return render(request, "orders/partials/product_lookup.html", {"product": product, "code": code})
 
 
+@staff_required("inventory.view_product")
+def product_suggest(request: HttpRequest) -> HttpResponse:
+    """The products an order line's code box lists as staff type part of a SKU or name."""
+    term = _query_text(request, "q")
+    return render(request, "orders/partials/product_suggestions.html", {
+        "products": selectors.product_suggestions(term=term), "term": term,
+        "listbox": _query_text(request, "listbox")[:80],
+    })
+
+
+@require_POST
+@staff_required("orders.view_order")
+def order_entry_totals(request: HttpRequest) -> HttpResponse:
+    """The entry form's running total: the posted lines priced the way entering the order prices them;
+    a line that is not (yet) valid is left out and said so."""
+    header, shipping, lines = _entry_forms(request)
+    header.is_valid()  # only the fields that are valid are read below
+    shipping.is_valid()
+    priced, left_out = lines.lines_for_quote()
+    draft = Order.objects.filter(number=_query_text(request, "order")).only("currency").first()
+    quote = entry_quote(lines=priced, left_out=left_out, shipping=header.cleaned_data.get("shipping_total"),
+                        country=shipping.cleaned_data.get("country", ""),
+                        currency=draft.currency if draft else settings.OMS_DEFAULT_CURRENCY)
+    return render(request, "orders/partials/entry_totals.html", {
+        "quote": quote, "prices_include_tax": settings.OMS_PRICES_INCLUDE_TAX})
+
+
 @staff_required("orders.add_order")
 def order_import(request: HttpRequest) -> HttpResponse:
     """CSV import: the file's shape is checked here and a worker imports its rows (`import_job_run`)."""
@@ -529,12 +562,16 @@ def customer_export(request: HttpRequest, fmt: str) -> HttpResponse:
                            "customers", title="Customers")
 
 
-@staff_required("orders.view_customer")
-def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def _customer_or_404(pk: int) -> Customer:
     try:
-        customer = selectors.customer_detail(pk=pk)
+        return selectors.customer_detail(pk=pk)
     except Customer.DoesNotExist:
         raise Http404("No such customer") from None
+
+
+@staff_required("orders.view_customer")
+def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = _customer_or_404(pk)
     if request.method == "POST":
         if not request.user.has_perm("orders.hold_customer"):
             raise PermissionDenied
@@ -547,6 +584,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "orders/customer_detail.html", {
         "customer": customer,
         "orders": selectors.customer_recent_orders(customer=customer),
+        "changes": selectors.customer_changes(customer=customer),
         "hold_form": order_forms.CustomerHoldForm(initial={"on_hold": customer.on_hold, "note": customer.hold_note}),
         "can_hold": request.user.has_perm("orders.hold_customer"),
     })
@@ -567,6 +605,34 @@ def customer_create(request: HttpRequest) -> HttpResponse:
             return redirect(customer)
     return render(request, "orders/customer_form.html", {"form": form, "address_form": address_form},
                   status=400 if request.method == "POST" else 200)
+
+
+@staff_required("orders.change_customer")
+def customer_update(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a customer's details and default address; orders already entered keep their own copy."""
+    customer = _customer_or_404(pk)
+    address = next(iter(customer.addresses.all()), None)  # the default sorts first
+    data = request.POST if request.method == "POST" else None
+    form = order_forms.CustomerForm(data, may_set_credit=request.user.has_perm("orders.hold_customer"),
+                                    initial={f: getattr(customer, f) for f in order_forms.CustomerForm.Meta.fields})
+    # A customer with no address on file may be saved without one; one on file can be changed, not emptied.
+    address_form = order_forms.AddressForm(data, prefix="addr", empty_permitted=address is None,
+                                           use_required_attribute=False,
+                                           initial=address.snapshot().as_dict() if address else None)
+    if data is not None and form.is_valid() & address_form.is_valid():
+        try:
+            customer = services.customer_update(
+                actor=request.user, customer=customer, **form.cleaned_data,
+                address=address_form.snapshot() if address_form.has_changed() or address else None)
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        except NotPermitted as exc:
+            raise PermissionDenied(exc.message) from exc
+        else:
+            messages.success(request, f"Customer {customer.name} saved.")
+            return redirect(customer)
+    return render(request, "orders/customer_form.html", {"form": form, "address_form": address_form,
+                                                         "customer": customer}, status=400 if data is not None else 200)
 
 
 # -- changes after placement ----------------------------------------------------------

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from orders import services
 from orders.enums import OrderStatus
 from orders.models import Order
+from tests.browser.csp import assert_no_violation
 from tests.factories import ProductFactory, address
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -46,6 +47,47 @@ def test_sales_enters_a_phone_order_and_submits_it(staff_login, live_server, sal
     assert order.priority == "rush" and order.created_by == sales_user
     expect(page.locator("h1")).to_contain_text("Confirmed")
     expect(page.locator("#order-total")).to_contain_text(str(order.total))
+
+
+def test_sales_enter_an_order_from_the_customer_page_choosing_a_suggested_product(watched_page, staff_login,
+                                                                                  live_server, sales_user):
+    """Typing part of a SKU lists the matching products; the keyboard chooses one, which fills the
+    line's SKU and price; the server's running total follows the quantity; the order saved costs
+    what the running total said (and the page broke no Content-Security-Policy rule)."""
+    customer = services.customer_create(actor=None, name="Ada Lovelace", email="ada@example.com",
+                                        address=address(name="Ada Lovelace"))
+    ProductFactory(sku="CHAIR-1001", name="Office chair", unit_price=Decimal("189.00"))
+    ProductFactory(sku="CHAIR-2002", name="Kitchen chair", unit_price=Decimal("49.00"), stock=6)
+    page = staff_login(sales_user)
+    page.goto(f"{live_server.url}{customer.get_absolute_url()}")
+
+    page.get_by_role("link", name="New order for this customer").click()
+    expect(page.locator("#customer-chosen")).to_contain_text("Ada Lovelace")
+    expect(page.locator("#id_ship-city")).to_have_value("Springfield")
+    code = page.locator("#id_lines-0-code")
+    code.press_sequentially("chair", delay=30)
+    suggestions = page.get_by_role("listbox", name="Matching products")
+    expect(suggestions.get_by_role("option")).to_have_count(2)
+    expect(suggestions.get_by_role("option").nth(1)).to_contain_text("6 available")
+    code.press("ArrowDown")
+    code.press("ArrowDown")
+    expect(suggestions.get_by_role("option", selected=True)).to_contain_text("Kitchen chair")
+    code.press("Enter")
+
+    expect(code).to_have_value("CHAIR-2002")
+    expect(page.locator("#id_lines-0-unit_price")).to_have_value("49.00")
+    expect(suggestions).to_be_hidden()
+    expect(page.locator(".product-info").first).to_contain_text("Kitchen chair")
+    expect(page.locator("#entry-total")).to_have_text("52.92 USD")  # 49.00 and 8 % tax
+    page.locator("#id_lines-0-quantity").fill("3")
+    expect(page.locator("#entry-total")).to_have_text("158.76 USD")
+    page.get_by_role("button", name="Submit order").click()
+
+    expect(page.locator(".alert-success")).to_contain_text("submitted")
+    order = Order.objects.get(customer=customer)
+    assert [(l.sku, l.quantity, l.unit_price) for l in order.lines.all()] == [("CHAIR-2002", 3, Decimal("49.00"))]
+    assert order.total == Decimal("158.76") and order.ship_city == "Springfield"
+    assert_no_violation(page, "order entry")
 
 
 def test_a_bad_line_is_shown_and_nothing_is_saved(staff_login, live_server, sales_user):
