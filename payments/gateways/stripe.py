@@ -154,13 +154,13 @@ class StripeGateway(PaymentGateway):
                 return GatewayResult(False, intent["id"], "multicapture_unavailable", MULTICAPTURE_MESSAGE)
         return self._intent_step(
             lambda client, options: client.v1.payment_intents.capture(reference, params, options), idempotency_key,
-            reaches="succeeded" if final else "requires_capture", failure=("not_captured", "capture the payment"),
+            reaches=("succeeded",) if final else ("requires_capture", "succeeded"), failure=("not_captured", "capture the payment"),
             reference_of=_charge_of)
 
     def void(self, *, amount: Decimal, currency: str, idempotency_key: str, reference: str) -> GatewayResult:
         return self._intent_step(
             lambda client, options: client.v1.payment_intents.cancel(reference, None, options), idempotency_key,
-            reaches="canceled", failure=("not_canceled", "cancel the authorization"),
+            reaches=("canceled",), failure=("not_canceled", "cancel the authorization"),
             reference_of=lambda intent: intent["id"])
 
     def partial_void(self, *, amount: Decimal, currency: str, idempotency_key: str, reference: str) -> GatewayResult:
@@ -226,13 +226,14 @@ class StripeGateway(PaymentGateway):
         return self._call(lambda client, options: client.v1.payment_intents.retrieve(
             reference, {"expand": ["latest_charge"]}), "", expect="payment_intent")
 
-    def _intent_step(self, request, idempotency_key: str, *, reaches: str, failure: tuple[str, str],
+    def _intent_step(self, request, idempotency_key: str, *, reaches: tuple[str, ...], failure: tuple[str, str],
                      reference_of) -> GatewayResult:
-        """A capture or a cancel: done when the PaymentIntent Stripe answers with is `reaches`."""
+        """A capture or a cancel: done when the PaymentIntent Stripe answers with is in `reaches`
+        (a capture that is not the last leaves it awaiting the next one, unless it took all)."""
         intent = self._call(request, idempotency_key, expect="payment_intent")
         if isinstance(intent, GatewayResult):
             return intent
-        if intent.get("status") != reaches:
+        if intent.get("status") not in reaches:
             code, what = failure
             return GatewayResult(False, intent["id"], code, f"Stripe did not {what} (it is {intent.get('status')}).")
         return GatewayResult(True, reference_of(intent))
