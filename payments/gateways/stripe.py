@@ -154,8 +154,8 @@ class StripeGateway(PaymentGateway):
                 return GatewayResult(False, intent["id"], "multicapture_unavailable", MULTICAPTURE_MESSAGE)
         return self._intent_step(
             lambda client, options: client.v1.payment_intents.capture(reference, params, options), idempotency_key,
-            reaches=("succeeded",) if final else ("requires_capture", "succeeded"), failure=("not_captured", "capture the payment"),
-            reference_of=_charge_of)
+            reaches=("succeeded",) if final else ("requires_capture", "succeeded"),
+            failure=("not_captured", "capture the payment"), reference_of=_charge_of)
 
     def void(self, *, amount: Decimal, currency: str, idempotency_key: str, reference: str) -> GatewayResult:
         return self._intent_step(
