@@ -9,8 +9,8 @@ from payments.models import CreditNote, Invoice, InvoiceLine, Payment, PaymentTr
 
 class TransactionInline(ReadOnlyInline):
     model = PaymentTransaction
-    fields = ("created_at", "kind", "amount", "currency", "outcome", "gateway_reference", "error_message",
-              "idempotency_key", "actor")
+    fields = ("created_at", "kind", "amount", "currency", "outcome", "final_capture", "gateway_reference",
+              "error_message", "idempotency_key", "actor")
     readonly_fields = fields
 
 

@@ -179,6 +179,9 @@ class PaymentTransaction(models.Model):
     notify_customer = models.BooleanField(
         default=True, help_text="A refund is told to the customer by payments' own message; off when the caller "
                                 "(a return) tells them itself.")
+    final_capture = models.BooleanField(
+        default=True, help_text="A capture that ends the authorization; off while the order still has units to "
+                                "ship, so the rest stays authorized for their capture.")
     actor = user_reference()
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)

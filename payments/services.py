@@ -166,7 +166,7 @@ def payment_details_set(*, actor, order: Order, card_number: str = "", payment_m
 
 
 def _reserve(*, payment_id: int, kind: str, amount: Decimal, key: str, actor, note: str = "",
-             notify_customer: bool = True) -> tuple[PaymentTransaction, bool]:
+             notify_customer: bool = True, final: bool = True) -> tuple[PaymentTransaction, bool]:
     """Insert the transaction row and reserve its amount; returns (row, whether to call the gateway)."""
     with transaction.atomic():
         payment = lock_payment(payment_id)
@@ -179,7 +179,7 @@ def _reserve(*, payment_id: int, kind: str, amount: Decimal, key: str, actor, no
                 row = PaymentTransaction.objects.create(
                     payment=payment, kind=kind, amount=amount, currency=payment.currency, idempotency_key=key,
                     gateway=_gateway_name(payment, kind), note=note[:255], actor=user_or_none(actor),
-                    notify_customer=notify_customer,
+                    notify_customer=notify_customer, final_capture=final,
                 )
         except IntegrityError:
             raise DomainError("That request was already made for another payment.", code="idempotency_conflict")
@@ -229,10 +229,12 @@ def _refuse_or_reserve(payment: Payment, kind: str, amount: Decimal) -> None:
             raise TransitionRefused("A capture is in progress; the payment cannot be voided.")
     elif kind == TransactionKind.AUTHORIZE_INCREASE:
         if payment.status != PaymentStatus.AUTHORIZED:
-            raise TransitionRefused(f"The payment is {status}; only an authorized payment can be authorized for more.")
+            raise TransitionRefused(f"The payment is {payment.get_status_display().lower()}; only an authorized "
+                                    "payment can be authorized for more.")
     elif kind == TransactionKind.PARTIAL_VOID:
         if payment.status != PaymentStatus.AUTHORIZED:
-            raise TransitionRefused(f"The payment is {status}; only an authorized payment can be partly voided.")
+            raise TransitionRefused(f"The payment is {payment.get_status_display().lower()}; only an authorized "
+                                    "payment can be partly voided.")
         # Taken off the authorization at once, so nothing captures it while the gateway answers.
         reserved = Payment.objects.filter(
             pk=payment.pk, authorized_amount__gte=F("captured_amount") + F("pending_capture") + amount
@@ -261,8 +263,14 @@ def _call_gateway(row: PaymentTransaction, payment: Payment) -> GatewayResult | 
     gateway = get_gateway()
     call = {"amount": row.amount, "currency": row.currency, "idempotency_key": row.idempotency_key}
     try:
-        if row.kind in (TransactionKind.AUTHORIZE, TransactionKind.AUTHORIZE_INCREASE):
+        if row.kind == TransactionKind.AUTHORIZE:
             return gateway.authorize(**call, source=payment.source_token)
+        if row.kind == TransactionKind.AUTHORIZE_INCREASE:
+            return gateway.authorize_increase(**call, source=payment.source_token,
+                                              reference=payment.authorization_reference,
+                                              authorized=payment.authorized_amount)
+        if row.kind == TransactionKind.CAPTURE:
+            return gateway.capture(**call, reference=payment.authorization_reference, final=row.final_capture)
         return getattr(gateway, row.kind)(**call, reference=payment.authorization_reference)
     except GatewayTimeout as exc:
         logger.warning("Gateway gave no answer on %s (%s)", row.idempotency_key, exc.code)
@@ -361,9 +369,9 @@ def _apply_outcome(payment: Payment, row: PaymentTransaction, actor) -> None:
 
 
 def _execute(*, payment: Payment, kind: str, amount: Decimal, key: str, actor, note: str = "",
-             notify_customer: bool = True) -> PaymentTransaction:
+             notify_customer: bool = True, final: bool = True) -> PaymentTransaction:
     row, call = _reserve(payment_id=payment.pk, kind=kind, amount=amount, key=key, actor=actor, note=note,
-                         notify_customer=notify_customer)
+                         notify_customer=notify_customer, final=final)
     if not call:
         return row
     result = _call_gateway(row, Payment.objects.get(pk=payment.pk))
@@ -456,12 +464,14 @@ def payment_authorize(*, actor, payment: Payment, idempotency_key: str | None = 
 
 
 def payment_capture(*, actor, payment: Payment, amount=None, idempotency_key: str | None = None,
-                    note: str = "") -> PaymentTransaction:
-    """Take `amount` (default: all that is authorized and not yet captured)."""
+                    note: str = "", final: bool = True) -> PaymentTransaction:
+    """Take `amount` (default: all that is authorized and not yet captured); `final=False` keeps
+    the rest of the authorization for a later capture (units of the order still to ship)."""
     amount = clean_amount(payment.capturable if amount is None else amount, payment.currency)
     # Two clicks on the same capture read the same state, so they make the same key.
     key = idempotency_key or f"payment-{payment.pk}:capture:{payment.captured_amount + payment.pending_capture + amount}"
-    return _execute(payment=payment, kind=TransactionKind.CAPTURE, amount=amount, key=key, actor=actor, note=note)
+    return _execute(payment=payment, kind=TransactionKind.CAPTURE, amount=amount, key=key, actor=actor, note=note,
+                    final=final)
 
 
 def payment_void(*, actor, payment: Payment, idempotency_key: str | None = None) -> PaymentTransaction:
@@ -549,12 +559,15 @@ def payment_capture_for_order(*, actor, order_id: int) -> PaymentTransaction | N
         PaymentStatus.AUTHORIZED, PaymentStatus.PARTIALLY_CAPTURED
     ):
         return None
-    target = min(_shipped_value(payment.order), payment.authorized_amount)
+    shipped = _shipped_value(payment.order)
+    target = min(shipped, payment.authorized_amount)
     amount = target - payment.captured_amount - payment.pending_capture
     if amount <= 0:
         return None
-    return payment_capture(actor=actor, payment=payment, amount=amount,
-                           idempotency_key=f"payment-{payment.pk}:capture:upto:{target}", note="Order shipped.")
+    final = payment.order.status in FULLY_SHIPPED_STATUSES or shipped >= payment.order.total
+    return payment_capture(actor=actor, payment=payment, amount=amount, final=final,
+                           idempotency_key=f"payment-{payment.pk}:capture:upto:{target}",
+                           note="Order shipped." if final else "Part of the order shipped.")
 
 
 def _shipped_value(order: Order) -> Decimal:

@@ -68,9 +68,17 @@ class PaymentGateway(abc.ABC):
     def authorize(self, *, amount: Decimal, currency: str, idempotency_key: str, source: str) -> GatewayResult:
         """Reserve `amount` on the payment source (a token)."""
 
+    def authorize_increase(self, *, amount: Decimal, currency: str, idempotency_key: str, source: str,
+                           reference: str, authorized: Decimal) -> GatewayResult:
+        """Reserve `amount` more for the authorization `reference`, which holds `authorized` (an order
+        grew). By default a second authorization on the source, for gateways whose captures take both."""
+        return self.authorize(amount=amount, currency=currency, idempotency_key=idempotency_key, source=source)
+
     @abc.abstractmethod
-    def capture(self, *, amount: Decimal, currency: str, idempotency_key: str, reference: str) -> GatewayResult:
-        """Take `amount` of the authorization `reference`."""
+    def capture(self, *, amount: Decimal, currency: str, idempotency_key: str, reference: str,
+                final: bool = True) -> GatewayResult:
+        """Take `amount` of the authorization `reference`; `final=False` keeps the rest open for
+        later captures (a partly shipped order), `final=True` ends the authorization."""
 
     @abc.abstractmethod
     def void(self, *, amount: Decimal, currency: str, idempotency_key: str, reference: str) -> GatewayResult:

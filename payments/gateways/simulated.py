@@ -80,7 +80,8 @@ class SimulatedGateway(PaymentGateway):
             raise GatewayTimeout("The simulated gateway did not answer in time.")
         return _result(result)
 
-    def capture(self, *, amount: Decimal, currency: str, idempotency_key: str, reference: str) -> GatewayResult:
+    def capture(self, *, amount: Decimal, currency: str, idempotency_key: str, reference: str,
+                final: bool = True) -> GatewayResult:
         return _result(self._once("capture", idempotency_key, amount, currency,
                                   lambda: self._on_reference("capture", idempotency_key, reference)))
 

@@ -25,6 +25,11 @@ from payments.gateways.base import CardToken, GatewayError, GatewayResult, Gatew
 AUTHORIZE_KEY = "oms_authorize_key"
 CAPTURE_KEY = "oms_capture_key"
 REFUND_KEY = "oms_refund_key"
+INCREMENT_KEY = "oms_increment_key"
+INCREMENT_REFUSED_MESSAGE = ("Stripe cannot increase this card's authorization; take the difference another way "
+                             "(a new order, or a new card once this payment is voided).")
+MULTICAPTURE_MESSAGE = ("This card cannot be captured in parts at Stripe (no multicapture): nothing was taken now, "
+                        "and the whole order is captured when its last units ship.")
 PAYMENT_METHOD_ID = re.compile(r"^pm_[A-Za-z0-9_]{1,200}$")
 CONFIGURATION_MESSAGE = ("Stripe refused the OMS's API key; an administrator must check STRIPE_SECRET_KEY. "
                          "Nothing was charged.")
@@ -83,6 +88,8 @@ class StripeGateway(PaymentGateway):
         params = {
             "amount": to_minor(amount, currency), "currency": currency.lower(), "payment_method": source,
             "payment_method_types": ["card"], "capture_method": "manual", "confirm": True,
+            "payment_method_options": {"card": {"request_incremental_authorization": "if_available",
+                                                "request_multicapture": "if_available"}},
             "metadata": {AUTHORIZE_KEY: idempotency_key},
         }
         intent = self._call(lambda client, options: client.v1.payment_intents.create(params, options),
@@ -103,16 +110,57 @@ class StripeGateway(PaymentGateway):
                              staff_message=f"Stripe is still processing the payment ({status}); its webhook or "
                                            "a retry will settle it.")
 
-    def capture(self, *, amount: Decimal, currency: str, idempotency_key: str, reference: str) -> GatewayResult:
-        params = {"amount_to_capture": to_minor(amount, currency), "metadata": {CAPTURE_KEY: idempotency_key}}
+    def authorize_increase(self, *, amount: Decimal, currency: str, idempotency_key: str, source: str,
+                           reference: str, authorized: Decimal) -> GatewayResult:
+        """Increment the same PaymentIntent to the new total, so the capture at shipment takes it all.
+
+        Never a second PaymentIntent: the capture would not take it. Where the card or the intent
+        does not allow it, the extra authorization is declined and the order stays as it was.
+        """
+        intent = self._intent_with_charge(reference)
+        if isinstance(intent, GatewayResult):
+            return intent
+        total = to_minor(authorized + amount, currency)
+        if intent.get("status") == "requires_capture" and intent.get("amount_capturable", 0) >= total:
+            # Stripe keeps the whole hold when an order shrinks (or the first increment's answer was
+            # lost): it already covers the new total.
+            return GatewayResult(True, intent["id"])
+        refusal = _increment_refusal(intent)
+        if refusal:
+            return GatewayResult(False, intent["id"], "incremental_authorization_unavailable", refusal)
+        params = {"amount": total, "metadata": {INCREMENT_KEY: idempotency_key}}
+        intent = self._call(lambda client, options: client.v1.payment_intents.increment_authorization(
+            reference, params, options), idempotency_key, expect="payment_intent")
+        if isinstance(intent, GatewayResult):
+            return intent
+        if intent.get("amount_capturable", 0) < total:
+            return GatewayResult(False, intent["id"], "not_incremented",
+                                 f"Stripe did not increase the authorization (it holds "
+                                 f"{from_minor(intent.get('amount_capturable', 0), currency)} {currency}).")
+        return GatewayResult(True, intent["id"])
+
+    def capture(self, *, amount: Decimal, currency: str, idempotency_key: str, reference: str,
+                final: bool = True) -> GatewayResult:
+        """A capture that is not the last (units still to ship) keeps the rest authorized with
+        Stripe's multicapture; where the card has no multicapture it is refused before the call,
+        because Stripe would release the rest: the last shipment then captures the whole."""
+        params = {"amount_to_capture": to_minor(amount, currency), "final_capture": final,
+                  "metadata": {CAPTURE_KEY: idempotency_key}}
+        if not final:
+            intent = self._intent_with_charge(reference)
+            if isinstance(intent, GatewayResult):
+                return intent
+            if _card_feature(intent, "multicapture") != "available":
+                return GatewayResult(False, intent["id"], "multicapture_unavailable", MULTICAPTURE_MESSAGE)
         return self._intent_step(
             lambda client, options: client.v1.payment_intents.capture(reference, params, options), idempotency_key,
-            reaches="succeeded", failure=("not_captured", "capture the payment"), reference_of=_charge_of)
+            reaches=("succeeded",) if final else ("requires_capture", "succeeded"),
+            failure=("not_captured", "capture the payment"), reference_of=_charge_of)
 
     def void(self, *, amount: Decimal, currency: str, idempotency_key: str, reference: str) -> GatewayResult:
         return self._intent_step(
             lambda client, options: client.v1.payment_intents.cancel(reference, None, options), idempotency_key,
-            reaches="canceled", failure=("not_canceled", "cancel the authorization"),
+            reaches=("canceled",), failure=("not_canceled", "cancel the authorization"),
             reference_of=lambda intent: intent["id"])
 
     def partial_void(self, *, amount: Decimal, currency: str, idempotency_key: str, reference: str) -> GatewayResult:
@@ -173,13 +221,19 @@ class StripeGateway(PaymentGateway):
                                                "is unknown and the call is retried.")
         return answer
 
-    def _intent_step(self, request, idempotency_key: str, *, reaches: str, failure: tuple[str, str],
+    def _intent_with_charge(self, reference: str):
+        """The PaymentIntent with its charge, to read what Stripe granted the card (a read: no key)."""
+        return self._call(lambda client, options: client.v1.payment_intents.retrieve(
+            reference, {"expand": ["latest_charge"]}), "", expect="payment_intent")
+
+    def _intent_step(self, request, idempotency_key: str, *, reaches: tuple[str, ...], failure: tuple[str, str],
                      reference_of) -> GatewayResult:
-        """A capture or a cancel: done when the PaymentIntent Stripe answers with is `reaches`."""
+        """A capture or a cancel: done when the PaymentIntent Stripe answers with is in `reaches`
+        (a capture that is not the last leaves it awaiting the next one, unless it took all)."""
         intent = self._call(request, idempotency_key, expect="payment_intent")
         if isinstance(intent, GatewayResult):
             return intent
-        if intent.get("status") != reaches:
+        if intent.get("status") not in reaches:
             code, what = failure
             return GatewayResult(False, intent["id"], code, f"Stripe did not {what} (it is {intent.get('status')}).")
         return GatewayResult(True, reference_of(intent))
@@ -200,6 +254,24 @@ def _intent_of(error: dict) -> str:
     if isinstance(intent, dict):
         return intent.get("id", "")
     return intent or ""
+
+
+def _card_feature(intent: dict, feature: str) -> str:
+    """`available` or `unavailable`: what Stripe granted the card of the intent's charge."""
+    charge = intent.get("latest_charge")
+    card = ((charge.get("payment_method_details") or {}).get("card") or {}) if isinstance(charge, dict) else {}
+    return (card.get(feature) or {}).get("status") or "unavailable"
+
+
+def _increment_refusal(intent: dict) -> str:
+    if intent.get("status") != "requires_capture":
+        return f"Stripe can only increase an authorization that awaits capture; this one is {intent.get('status')}."
+    if intent.get("amount_received"):
+        return ("Part of this payment was already captured, and Stripe cannot increase an authorization after a "
+                "capture; take the difference another way.")
+    if _card_feature(intent, "incremental_authorization") != "available":
+        return INCREMENT_REFUSED_MESSAGE
+    return ""
 
 
 def _charge_of(intent) -> str:

@@ -8,11 +8,15 @@ Stripe's status codes (400, 401, 402, 404, 5xx). A repeated `Idempotency-Key` ge
 first answer back (`Idempotent-Replayed: true`); the same key with other parameters is an
 `idempotency_error`. Test payment methods are Stripe's: `pm_card_visa` is approved,
 `pm_card_chargeDeclined` and `pm_card_chargeDeclinedInsufficientFunds` are declined,
-`pm_card_authenticationRequired` needs 3-D Secure.
+`pm_card_authenticationRequired` needs 3-D Secure. An intent that asks for
+`payment_method_options[card][request_incremental_authorization]` or `[request_multicapture]`
+(`if_available`) gets them on its charge (`payment_method_details.card.incremental_authorization`
+/ `.multicapture`, `available`), except on `pm_card_discover`, whose bank grants neither.
 
 Tests steer it: `answer_late(seconds)` carries out the next call but answers after the
 client gave up (a lost answer); `fail_next(status, body)` answers the next call with an error
-or a malformed body without carrying it out.
+or a malformed body without carrying it out; `decline_increments(code)` makes the issuer decline
+every later incremental authorization.
 """
 
 import hashlib
@@ -33,7 +37,10 @@ CARDS = {
     "pm_card_chargeDeclined": ("visa", "0002", "generic_decline"),
     "pm_card_chargeDeclinedInsufficientFunds": ("visa", "9995", "insufficient_funds"),
     "pm_card_authenticationRequired": ("visa", "3184", "authentication_required"),
+    "pm_card_discover": ("discover", "1117", None),
 }
+WITHOUT_CARD_FEATURES = {"pm_card_discover"}
+MAX_INCREMENTS = 10
 
 
 # Stands in for Stripe.js at GET /v3/ (browser tests): a card input in the page instead of Stripe's
@@ -103,6 +110,8 @@ class FakeStripe:
         self._answers: dict[str, tuple[str, dict, int, dict]] = {}
         self._late: float = 0.0
         self._faults: list[tuple[int, bytes]] = []
+        self._increment_decline: str | None = None
+        self._increments: dict[str, int] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -115,6 +124,9 @@ class FakeStripe:
     def fail_next(self, status: int, body: dict | str) -> None:
         raw = body.encode() if isinstance(body, str) else json.dumps(body).encode()
         self._faults.append((status, raw))
+
+    def decline_increments(self, code: str = "insufficient_funds") -> None:
+        self._increment_decline = code
 
     def posts(self, path: str) -> list[dict]:
         return [params for method, request_path, params, _ in self.requests if method == "POST" and request_path == path]
@@ -132,6 +144,9 @@ class FakeStripe:
         refunds = [refund for refund in self.refunds.values() if refund["payment_intent"] == intent_id]
         return {"id": intent["latest_charge"], "object": "charge", "amount": intent["amount"],
                 "amount_captured": intent["amount_received"], "currency": intent["currency"],
+                "payment_method_details": {"type": "card", "card": {
+                    "incremental_authorization": {"status": self._card_feature(intent, "incremental_authorization")},
+                    "multicapture": {"status": self._card_feature(intent, "multicapture")}}},
                 "amount_refunded": sum(refund["amount"] for refund in refunds), "payment_intent": intent_id,
                 "captured": intent["amount_received"] > 0, "refunded": False,
                 "refunds": {"object": "list", "data": refunds, "has_more": False}}
@@ -170,7 +185,9 @@ class FakeStripe:
     def _handle(self, handler: BaseHTTPRequestHandler, method: str) -> None:
         length = int(handler.headers.get("Content-Length") or 0)
         params = form_decode(handler.rfile.read(length).decode()) if length else {}
-        path = handler.path.split("?", 1)[0]
+        path, _, query = handler.path.partition("?")
+        if method == "GET" and query:
+            params = form_decode(query)
         headers = {"Request-Id": self._id("req")}
         if method == "GET" and path == "/v3/":
             return self._send(handler, 200, STRIPE_JS_STAND_IN.encode(), {"Content-Type": "text/javascript"})
@@ -229,10 +246,18 @@ class FakeStripe:
     def _route(self, method: str, path: str, params: dict) -> dict:
         if method == "POST" and path == "/v1/payment_intents":
             return self._intent_create(params)
-        match = re.fullmatch(r"/v1/payment_intents/([^/]+)/(capture|cancel)", path)
+        match = re.fullmatch(r"/v1/payment_intents/([^/]+)/(capture|cancel|increment_authorization)", path)
         if method == "POST" and match:
             intent = self._intent(match[1])
-            return self._capture(intent, params) if match[2] == "capture" else self._cancel(intent)
+            step = {"capture": self._capture, "cancel": lambda intent, params: self._cancel(intent),
+                    "increment_authorization": self._increment}[match[2]]
+            return step(intent, params)
+        match = re.fullmatch(r"/v1/payment_intents/([^/]+)", path)
+        if method == "GET" and match:
+            intent = dict(self._intent(match[1]))
+            if "latest_charge" in params.get("expand", []) and intent["latest_charge"]:
+                intent["latest_charge"] = self.charge(intent["id"])
+            return intent
         if method == "POST" and path == "/v1/refunds":
             return self._refund(params)
         match = re.fullmatch(r"/v1/payment_methods/([^/]+)", path)
@@ -269,7 +294,8 @@ class FakeStripe:
             "latest_charge": None, "last_payment_error": None, "livemode": False,
             "metadata": dict(params.get("metadata", {})), "payment_method": method,
             "payment_method_types": params.get("payment_method_types", ["card"]), "status": "requires_confirmation",
-            "canceled_at": None, "cancellation_reason": None,
+            "canceled_at": None, "cancellation_reason": None, "payment_method_options": {
+                "card": dict(params.get("payment_method_options", {}).get("card", {}))},
         }
         self.intents[intent["id"]] = intent
         if params.get("confirm") != "true":
@@ -302,9 +328,47 @@ class FakeStripe:
         if not 0 < amount <= intent["amount_capturable"]:
             raise ApiError(400, "invalid_request_error", "The amount to capture must be at most the amount "
                            "capturable.", code="amount_too_large", param="amount_to_capture")
-        intent.update(status="succeeded", amount_received=amount, amount_capturable=0)
+        final = params.get("final_capture", "true") != "false"
+        if not final and self._card_feature(intent, "multicapture") != "available":
+            raise ApiError(400, "invalid_request_error", "final_capture can only be set to false when multicapture "
+                           "is available for this PaymentIntent.", param="final_capture")
+        left = intent["amount_capturable"] - amount
+        intent.update(amount_received=intent["amount_received"] + amount,
+                      amount_capturable=0 if final else left,
+                      status="succeeded" if final or not left else "requires_capture")
         intent["metadata"].update(params.get("metadata", {}))
         return intent
+
+    def _increment(self, intent: dict, params: dict) -> dict:
+        if intent["status"] != "requires_capture" or intent["amount_received"]:
+            raise _unexpected_state(intent, "incremented", "requires_capture (not captured in part)")
+        if self._card_feature(intent, "incremental_authorization") != "available":
+            raise ApiError(400, "invalid_request_error", "This PaymentIntent is not eligible for incremental "
+                           "authorizations: incremental_authorization_supported is false for its charge.",
+                           payment_intent=dict(intent))
+        self._increments[intent["id"]] = self._increments.get(intent["id"], 0) + 1
+        if self._increments[intent["id"]] > MAX_INCREMENTS:
+            raise ApiError(400, "invalid_request_error", "This PaymentIntent has reached the maximum of 10 "
+                           "incremental authorization attempts.")
+        try:
+            amount = int(params["amount"])
+        except (KeyError, ValueError):
+            raise ApiError(400, "invalid_request_error", "Missing required param: amount.",
+                           code="parameter_missing", param="amount") from None
+        if amount <= intent["amount"]:
+            raise ApiError(400, "invalid_request_error", "The amount must be greater than the currently authorized "
+                           f"amount ({intent['amount']}).", param="amount")
+        if self._increment_decline:
+            raise ApiError(402, "card_error", "Your card has insufficient funds.", code="card_declined",
+                           decline_code=self._increment_decline, payment_intent=dict(intent))
+        intent.update(amount=amount, amount_capturable=amount)
+        intent["metadata"].update(params.get("metadata", {}))
+        return intent
+
+    @staticmethod
+    def _card_feature(intent: dict, feature: str) -> str:
+        requested = intent["payment_method_options"]["card"].get(f"request_{feature}") == "if_available"
+        return "available" if requested and intent["payment_method"] not in WITHOUT_CARD_FEATURES else "unavailable"
 
     def _cancel(self, intent: dict) -> dict:
         if intent["status"] not in ("requires_payment_method", "requires_capture", "requires_confirmation",
@@ -316,7 +380,7 @@ class FakeStripe:
 
     def _refund(self, params: dict) -> dict:
         intent = self._intent(params.get("payment_intent", ""))
-        if intent["status"] != "succeeded":
+        if not intent["amount_received"]:
             raise ApiError(400, "invalid_request_error", f"This PaymentIntent ({intent['id']}) does not have a "
                            "successful charge to refund.", code="charge_not_refundable")
         refunded = sum(r["amount"] for r in self.refunds.values() if r["payment_intent"] == intent["id"])

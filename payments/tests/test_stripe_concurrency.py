@@ -67,3 +67,36 @@ def test_a_dispute_delivered_twice_at_once_is_flagged_once(stripe_api, django_ca
 
     messages = OrderEvent.objects.filter(order_id=payment.order_id, message__startswith="Payment disputed")
     assert messages.count() == 1 and Payment.objects.get(pk=payment.pk).disputed
+
+
+def test_two_capture_runs_for_the_same_partial_shipment_at_once_capture_once_and_keep_the_rest(
+        stripe_api, django_capture_on_commit_callbacks, ship, monkeypatch):
+    """Proves the shipment task and the sweep capturing the same partial shipment at once make one
+    non-final capture at Stripe (the key names the shipped value; the payment row lock lets one
+    reserve it), and the rest of the PaymentIntent stays authorized for the next shipment."""
+    from payments.services import payment_capture_for_order
+    from payments.tests.test_stripe_order_changes import TEN, THIRTY, confirmed
+
+    order = confirmed(django_capture_on_commit_callbacks, prices=[TEN, THIRTY], quantities=[2, 1])
+    payment = Payment.objects.get(order=order)
+    with monkeypatch.context() as patched:  # the shipment's own capture task is held back: the race runs it
+        patched.setattr("orders.services.payment_capture_for_order_task", _NotRun)
+        ship(order, {order.lines.get(unit_price=TEN).pk: 1})
+    assert not stripe_api.posts(f"/v1/payment_intents/{payment.authorization_reference}/capture")
+
+    run_together([lambda: payment_capture_for_order(actor=None, order_id=order.pk)] * 2)
+
+    payment = Payment.objects.get(pk=payment.pk)
+    assert (payment.status, payment.captured_amount, payment.pending_capture) == (
+        PaymentStatus.PARTIALLY_CAPTURED, TEN, Decimal("0"))
+    captures = stripe_api.posts(f"/v1/payment_intents/{payment.authorization_reference}/capture")
+    assert [(c["amount_to_capture"], c["final_capture"]) for c in captures] == [("1000", "false")]
+    assert stripe_api.intents[payment.authorization_reference]["amount_capturable"] == 4000
+
+
+class _NotRun:
+    @staticmethod
+    def apply_async(*args, **kwargs):
+        return None
+
+    delay = apply_async

@@ -94,3 +94,18 @@ def test_a_payment_without_a_dispute_shows_no_flag(login, finance_user, stripe_a
     payment = authorized(django_capture_on_commit_callbacks)
     page = login(finance_user).get(payment.get_absolute_url()).content.decode()
     assert "data-dispute-flag" not in page
+
+
+def test_the_payment_page_shows_a_partial_shipment_capture_keeping_the_rest_authorized(
+        login, finance_user, stripe_api, django_capture_on_commit_callbacks, ship, settings):
+    from payments.tests.test_stripe_order_changes import TEN, THIRTY, confirmed
+
+    settings.OMS_TAX_RATES = {}
+    order = confirmed(django_capture_on_commit_callbacks, prices=[TEN, THIRTY], quantities=[2, 1])
+    ship(order, {order.lines.get(unit_price=TEN).pk: 1})
+    payment = Payment.objects.get(order=order)
+
+    page = login(finance_user).get(payment.get_absolute_url()).content.decode()
+
+    assert "Part of the order shipped." in page and "the rest stays authorized" in page
+    assert payment.status == PaymentStatus.PARTIALLY_CAPTURED
