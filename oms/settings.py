@@ -260,6 +260,12 @@ STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
 STRIPE_TIMEOUT = env.float("STRIPE_TIMEOUT", default=30.0)
 # Stripe.js, loaded by the card field only when set (it cannot be vendored: Stripe serves it itself).
 STRIPE_JS_URL = env.str("STRIPE_JS_URL", default="")
+if PRODUCTION and OMS_PAYMENT_GATEWAY == "stripe":
+    # Without these a production site would take orders it cannot authorize, or ignore Stripe's webhooks.
+    _missing = [name for name in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET",
+                                  "STRIPE_JS_URL") if not globals()[name]]
+    if _missing:
+        raise ImproperlyConfigured(f"OMS_PAYMENT_GATEWAY=stripe needs {', '.join(_missing)} in the environment.")
 
 # -- returns: window, label address ----------------------------------------------------
 # Days after delivery (or shipment, when delivery was never confirmed) a customer may return goods.

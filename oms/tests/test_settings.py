@@ -29,6 +29,18 @@ def test_check_deploy_is_clean_in_production():
     assert "no issues" in result.stdout
 
 
+def test_production_on_stripe_names_each_stripe_setting_it_lacks():
+    production = {"OMS_ENV": "production", "SECRET_KEY": "x" * 30 + "-a-real-production-secret-key-0123456789",
+                  "ALLOWED_HOSTS": "oms.example.com", "OMS_PAYMENT_GATEWAY": "stripe"}
+    result = run_manage("check", **production, STRIPE_SECRET_KEY="sk_live_x")
+    assert result.returncode != 0
+    assert "STRIPE_PUBLISHABLE_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_JS_URL" in result.stderr
+    assert "sk_live_x" not in result.stderr
+    complete = run_manage("check", **production, STRIPE_SECRET_KEY="sk_live_x", STRIPE_PUBLISHABLE_KEY="pk_live_x",
+                          STRIPE_WEBHOOK_SECRET="whsec_x", STRIPE_JS_URL="https://js.stripe.com/v3/")
+    assert complete.returncode == 0, complete.stderr
+
+
 def test_debug_off_with_the_development_key_is_refused_even_outside_production():
     result = run_manage("check", DEBUG="false")
     assert result.returncode != 0
