@@ -199,6 +199,9 @@ class Order(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["customer", "-created_at"], name="order_customer_idx"),
             models.Index(fields=["status", "priority", "ship_by"], name="order_queue_idx"),
             models.Index(fields=["placed_at"], name="order_placed_idx"),  # KPIs by placing period
+            # The order list sorted by total or ship-by date (either way: an index scans backwards too).
+            models.Index(fields=["total", "id"], name="order_total_idx"),
+            models.Index(fields=["ship_by", "id"], name="order_ship_by_idx"),
             models.Index(fields=["external_reference"], name="order_external_ref_idx",
                          condition=~Q(external_reference="")),
         ]

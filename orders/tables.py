@@ -62,6 +62,18 @@ class OrderTable(tables.Table):
     def render_total(self, record, value):
         return f"{value:,.2f} {record.currency}"
 
+    # Each sort ends on the primary key, so that rows with equal values keep one order from page to page and
+    # PostgreSQL reads the matching index (order_created_idx, order_total_idx, order_ship_by_idx) in order.
     def order_created_at(self, queryset, is_descending):
-        prefix = "-" if is_descending else ""
-        return queryset.order_by(f"{prefix}created_at", f"{prefix}pk"), True
+        return _by_then_pk(queryset, "created_at", is_descending)
+
+    def order_total(self, queryset, is_descending):
+        return _by_then_pk(queryset, "total", is_descending)
+
+    def order_ship_by(self, queryset, is_descending):
+        return _by_then_pk(queryset, "ship_by", is_descending)
+
+
+def _by_then_pk(queryset, field: str, is_descending: bool):
+    prefix = "-" if is_descending else ""
+    return queryset.order_by(f"{prefix}{field}", f"{prefix}pk"), True
