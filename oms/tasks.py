@@ -39,7 +39,7 @@ def redispatch_deferred_tasks(limit: int = 500) -> int:
 
     sent = 0
     with transaction.atomic():
-        rows = list(DeferredTask.objects.filter(dispatched_at__isnull=True).order_by("pk")
+        rows = list(DeferredTask.objects.filter(dispatched_at__isnull=True).order_by("created_at", "pk")
                     .select_for_update(skip_locked=True)[:limit])
         for deferred in rows:
             task = app.tasks.get(deferred.task_name)

@@ -199,6 +199,11 @@ class Order(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["customer", "-created_at"], name="order_customer_idx"),
             models.Index(fields=["status", "priority", "ship_by"], name="order_queue_idx"),
             models.Index(fields=["placed_at"], name="order_placed_idx"),  # KPIs by placing period
+            # The sweeps read only the orders still waiting on them, oldest first, never the history.
+            models.Index(fields=["delivered_at", "id"], name="order_delivered_open_idx",
+                         condition=Q(status=OrderStatus.DELIVERED)),
+            models.Index(fields=["placed_at"], name="order_placed_unverified_idx",
+                         condition=Q(status=OrderStatus.PLACED, hold_reason="")),
             models.Index(fields=["external_reference"], name="order_external_ref_idx",
                          condition=~Q(external_reference="")),
         ]

@@ -69,12 +69,10 @@ def order_complete_if_settled_task(*, order_id: int) -> bool:
 
 @shared_task
 def orders_complete_settled_sweep(limit: int = 500) -> int:
-    """Safety net (beat): complete delivered orders that are invoiced and paid."""
-    from orders.services import order_complete_if_settled
+    """Safety net (beat): complete delivered orders that are invoiced and paid, `limit` a run."""
+    from orders.services import orders_complete_settled
 
-    ids = Order.objects.filter(status=OrderStatus.DELIVERED).order_by("delivered_at", "pk").values_list(
-        "pk", flat=True)[:limit]
-    return sum(order_complete_if_settled(order_id=order_id) for order_id in list(ids))
+    return orders_complete_settled(limit=limit)
 
 
 @shared_task(bind=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)

@@ -1,0 +1,133 @@
+"""The periodic sweeps are bounded: each run takes at most its batch, over an index of the rows still
+needing work (so its cost follows the open work, not the history), and the next run picks up the rest."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from fulfillment.models import Shipment
+from fulfillment.services import shipments_flag_late
+from orders.enums import OrderEventType, OrderStatus
+from orders.models import Order
+from orders.services import order_deliver, orders_complete_settled
+from orders.tasks import orders_verify_stalled
+from payments.enums import InvoiceStatus, PaymentMethod, TransactionOutcome
+from payments.models import Invoice, PaymentTransaction
+from payments.services import invoice_issue, invoices_mark_overdue, payment_record_manual
+from payments.tasks import payment_transactions_expire_stale_task
+from tests.factories import CustomerFactory
+
+pytestmark = pytest.mark.django_db
+
+ROWS = 3
+BATCH = 2
+
+
+def on_terms(place_order, **kwargs):
+    return place_order(method=PaymentMethod.TERMS, card=None,
+                       customer=CustomerFactory(credit_limit=Decimal("10000")), **kwargs)
+
+
+@pytest.fixture
+def delivered_on_terms(place_order, ship, django_capture_on_commit_callbacks):
+    """Delivered and invoiced, not yet paid."""
+    def _make() -> Order:
+        order = ship(on_terms(place_order))
+        with django_capture_on_commit_callbacks(execute=True):
+            order_deliver(actor=None, order=order)
+        return Order.objects.get(pk=order.pk)
+
+    return _make
+
+
+def completions(order) -> int:
+    return order.events.filter(type=OrderEventType.STATUS_CHANGED, to_status=OrderStatus.COMPLETED).count()
+
+
+def test_the_completion_sweep_completes_a_batch_a_run_and_an_unpaid_order_never_holds_it_up(delivered_on_terms):
+    """The oldest delivered order is unpaid: were the batch the oldest delivered orders, it would be
+    fetched every run. Only settled orders are fetched, so three paid ones finish in two runs of two,
+    each completed once, and the unpaid one stays delivered."""
+    unpaid = delivered_on_terms()
+    paid = [delivered_on_terms() for _ in range(ROWS)]
+    for order in paid:
+        payment_record_manual(actor=None, order=order, amount=order.total, currency=order.currency)  # task lost
+
+    assert [orders_complete_settled(limit=BATCH) for _ in range(3)] == [BATCH, ROWS - BATCH, 0]
+
+    assert [completions(order) for order in paid] == [1] * ROWS
+    assert Order.objects.get(pk=unpaid.pk).status == OrderStatus.DELIVERED
+
+
+def test_a_completion_sweep_with_nothing_settled_is_one_query(delivered_on_terms, django_assert_num_queries):
+    """However many delivered orders wait for their money, an idle run reads none of them."""
+    delivered_on_terms()
+    with django_assert_num_queries(1):
+        assert orders_complete_settled(limit=BATCH) == 0
+
+
+def test_the_overdue_sweep_marks_a_batch_a_run_oldest_due_first(place_order):
+    """Three invoices past due, a batch of two: two runs mark all three, each once, oldest due first."""
+    invoices = [invoice_issue(actor=None, order=on_terms(place_order)) for _ in range(ROWS)]
+    for days, invoice in enumerate(invoices, start=1):
+        Invoice.objects.filter(pk=invoice.pk).update(due_date=timezone.localdate() - timedelta(days=days))
+
+    assert invoices_mark_overdue(limit=BATCH) == BATCH
+    assert Invoice.objects.get(pk=invoices[0].pk).status == InvoiceStatus.OPEN  # due most recently: waits
+    assert [invoices_mark_overdue(limit=BATCH) for _ in range(2)] == [ROWS - BATCH, 0]
+    assert set(Invoice.objects.filter(pk__in=[i.pk for i in invoices]).values_list("status", flat=True)) == {
+        InvoiceStatus.OVERDUE}
+
+
+def test_the_late_shipment_sweep_flags_a_batch_a_run(place_order, ship):
+    """Three shipments past their promise, a batch of two: two runs flag all three."""
+    orders = [ship(place_order()) for _ in range(ROWS)]
+    Order.objects.filter(pk__in=[o.pk for o in orders]).update(deliver_by=timezone.now() - timedelta(minutes=1))
+
+    assert [shipments_flag_late(limit=BATCH) for _ in range(3)] == [BATCH, ROWS - BATCH, 0]
+    assert Shipment.objects.filter(order__in=orders, deliver_by_breached=True).count() == ROWS
+
+
+def test_the_stale_call_sweep_expires_a_batch_a_run(place_order):
+    """Three gateway calls left in flight by a dead worker, a batch of two: two runs expire all three."""
+    orders = [place_order() for _ in range(ROWS)]
+    PaymentTransaction.objects.filter(payment__order__in=orders).update(
+        outcome=TransactionOutcome.PENDING, created_at=timezone.now() - timedelta(hours=1))
+
+    assert [payment_transactions_expire_stale_task(limit=BATCH) for _ in range(3)] == [BATCH, ROWS - BATCH, 0]
+    assert PaymentTransaction.objects.filter(payment__order__in=orders, outcome=TransactionOutcome.UNKNOWN).count() \
+        == ROWS
+
+
+SWEEPS = {
+    "completion": (lambda: orders_complete_settled(limit=BATCH), "order_delivered_open_idx", "orders_order"),
+    "lost verification": (lambda: orders_verify_stalled(limit=BATCH), "order_placed_unverified_idx", "orders_order"),
+    "overdue invoices": (lambda: invoices_mark_overdue(limit=BATCH), "invoice_status_due_idx", "payments_invoice"),
+    "late shipments": (lambda: shipments_flag_late(limit=BATCH), "shipment_on_the_way_idx", "fulfillment_shipment"),
+    "stale calls": (lambda: payment_transactions_expire_stale_task(limit=BATCH), "paymenttxn_unfinished_idx",
+                    "payments_paymenttransaction"),
+}
+
+
+@pytest.mark.parametrize("name", SWEEPS)
+def test_each_sweep_is_one_query_when_idle_and_reads_its_table_through_its_index(name):
+    """The sweep's own SQL, captured as it runs and explained on PostgreSQL with sequential scans
+    priced out (the test tables are small): its big table is read through the index that serves
+    its filter and order, never scanned whole."""
+    sweep, index, table = SWEEPS[name]
+    with CaptureQueriesContext(connection) as run:
+        sweep()
+    statements = [q["sql"] for q in run.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+    assert len(statements) == 1
+    if connection.vendor != "postgresql":
+        pytest.skip("query plans are PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + statements[0])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert index in plan
+    assert f"Seq Scan on {table}" not in plan
