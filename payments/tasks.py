@@ -86,11 +86,14 @@ def invoice_issue_for_order_task(*, order_id: int) -> str:
 
 
 @shared_task
-def invoices_mark_overdue_task(limit: int = 500) -> int:
+def invoices_mark_overdue_task(limit: int = 500, again: bool = True) -> int:
     """Beat, hourly: a bounded batch of open invoices past due become overdue."""
+    from oms.tasks import sweep_again_if_full
     from payments.services import invoices_mark_overdue
 
-    return invoices_mark_overdue(limit=limit)
+    marked = invoices_mark_overdue(limit=limit)
+    sweep_again_if_full(invoices_mark_overdue_task, done=marked, limit=limit, again=again)
+    return marked
 
 
 @shared_task

@@ -14,11 +14,18 @@ from fulfillment.services import shipments_flag_late
 from orders.enums import OrderEventType, OrderStatus
 from orders.models import Order
 from orders.services import order_deliver, orders_complete_settled
-from orders.tasks import orders_verify_stalled
+from orders.tasks import orders_complete_settled_sweep, orders_verify_stalled
 from payments.enums import InvoiceStatus, PaymentMethod, TransactionOutcome
 from payments.models import Invoice, PaymentTransaction
 from payments.services import invoice_issue, invoices_mark_overdue, payment_record_manual
-from payments.tasks import payment_transactions_expire_stale_task
+from notifications.services import notifications_send_due
+from oms.tasks import redispatch_deferred_tasks
+from payments.tasks import (
+    invoices_mark_overdue_task,
+    payment_transactions_expire_stale_task,
+    payments_retry_unknown_task,
+)
+from returns.tasks import refunds_settle_pending_task
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +68,27 @@ def test_the_completion_sweep_completes_a_batch_a_run_and_an_unpaid_order_never_
 
     assert [completions(order) for order in paid] == [1] * ROWS
     assert Order.objects.get(pk=unpaid.pk).status == OrderStatus.DELIVERED
+
+
+def test_an_hourly_sweep_that_fills_its_batch_runs_once_more_and_no_further(delivered_on_terms):
+    """Five settled orders, a batch of two: the beat's run and its one follow-up complete four; the
+    fifth waits for the next hour rather than a chain of runs."""
+    paid = [delivered_on_terms() for _ in range(5)]
+    for order in paid:
+        payment_record_manual(actor=None, order=order, amount=order.total, currency=order.currency)
+
+    orders_complete_settled_sweep(limit=BATCH)
+
+    assert Order.objects.filter(pk__in=[o.pk for o in paid], status=OrderStatus.COMPLETED).count() == 2 * BATCH
+
+
+def test_the_overdue_task_runs_once_more_when_its_batch_was_full(place_order):
+    """Three invoices past due, a batch of two: the beat's run marks two, its follow-up the third."""
+    invoices = [invoice_issue(actor=None, order=on_terms(place_order)) for _ in range(ROWS)]
+    Invoice.objects.filter(pk__in=[i.pk for i in invoices]).update(due_date=timezone.localdate() - timedelta(days=1))
+
+    assert invoices_mark_overdue_task(limit=BATCH) == BATCH
+    assert Invoice.objects.filter(pk__in=[i.pk for i in invoices], status=InvoiceStatus.OVERDUE).count() == ROWS
 
 
 def test_a_completion_sweep_with_nothing_settled_is_one_query(delivered_on_terms, django_assert_num_queries):
@@ -110,6 +138,12 @@ SWEEPS = {
     "late shipments": (lambda: shipments_flag_late(limit=BATCH), "shipment_on_the_way_idx", "fulfillment_shipment"),
     "stale calls": (lambda: payment_transactions_expire_stale_task(limit=BATCH), "paymenttxn_unfinished_idx",
                     "payments_paymenttransaction"),
+    "unanswered calls": (lambda: payments_retry_unknown_task(limit=BATCH), "paymenttxn_unfinished_idx",
+                         "payments_paymenttransaction"),
+    "pending refunds": (lambda: refunds_settle_pending_task(limit=BATCH), "refund_status_created_idx",
+                        "returns_refund"),
+    "due messages": (lambda: notifications_send_due(limit=BATCH), "notification_due", "notifications_notification"),
+    "outbox": (lambda: redispatch_deferred_tasks(limit=BATCH), "oms_deferre_dispatc_ab5150_idx", "oms_deferredtask"),
 }
 
 
