@@ -165,3 +165,54 @@ def test_each_sweep_is_one_query_when_idle_and_reads_its_table_through_its_index
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert index in plan
     assert f"Seq Scan on {table}" not in plan
+
+
+HISTORY = 50_000
+
+
+def fill_order_history(count: int) -> None:
+    """`count` orders as a year of trading leaves them: nearly all completed, one in two hundred
+    delivered and waiting for its money, one in two hundred placed (the bench's fill, shortened)."""
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO orders_customer (name, email, phone, company, on_hold, hold_note, created_at) "
+                       "VALUES ('History', 'history@example.com', '', '', false, '', now()) RETURNING id")
+        customer_id = cursor.fetchone()[0]
+        cursor.execute(
+            """
+            INSERT INTO orders_order (number, channel, external_reference, customer_id, status, priority,
+                payment_method, currency, customer_note, internal_note, subtotal, discount_total, shipping_total,
+                tax_total, total, created_at, updated_at, placed_at, delivered_at, ship_by, hold_reason,
+                cancel_reason, tracking_token,
+                ship_name, ship_company, ship_line1, ship_line2, ship_city, ship_region, ship_postal_code,
+                ship_country, ship_phone, bill_name, bill_company, bill_line1, bill_line2, bill_city,
+                bill_region, bill_postal_code, bill_country, bill_phone)
+            SELECT 'HS-' || lpad(g::text, 9, '0'), 'web', '', %s,
+                CASE mod(g, 200) WHEN 0 THEN 'delivered' WHEN 1 THEN 'placed' ELSE 'completed' END, 'standard',
+                'card', 'USD', '', '', 100, 0, 0, 8, 108, now() - (g || ' minutes')::interval, now(),
+                now() - (g || ' minutes')::interval,
+                CASE WHEN mod(g, 200) = 1 THEN NULL ELSE now() - (g || ' minutes')::interval + interval '3 days' END,
+                now() - (g || ' minutes')::interval + interval '2 days', '', '', md5(g::text),
+                'N', '', 'L1', '', 'City', '', '12345', 'US', '', 'N', '', 'L1', '', 'City', '', '12345', 'US', ''
+            FROM generate_series(1, %s) g
+            """, [customer_id, count])
+        cursor.execute("ANALYZE orders_order")
+
+
+def test_the_order_sweeps_never_scan_a_long_order_history(monkeypatch):
+    """At fifty thousand orders, as the planner really prices them (no setting forced), the completion
+    and lost-verification sweeps read the few orders waiting on them through their partial indexes
+    and never scan the orders table."""
+    if connection.vendor != "postgresql":
+        pytest.skip("query plans are PostgreSQL's")
+    monkeypatch.setattr("orders.tasks.dispatch_task", lambda task, kwargs: True)  # plan only, verify none
+    fill_order_history(HISTORY)
+
+    for name in ("completion", "lost verification"):
+        sweep, index, table = SWEEPS[name]
+        with CaptureQueriesContext(connection) as run:
+            sweep()
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN " + run.captured_queries[0]["sql"])
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert index in plan, plan
+        assert f"Seq Scan on {table}" not in plan, plan
