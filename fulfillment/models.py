@@ -139,6 +139,9 @@ class Shipment(ConcurrentTransitionMixin, KnownByNumber):
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["order", "status"], name="shipment_order_status_idx"),
+            # The late-delivery sweep reads only unflagged shipments still on the way.
+            models.Index(fields=["id"], name="shipment_on_the_way_idx",
+                         condition=Q(status__in=ON_THE_WAY_STATUSES, deliver_by_breached=False)),
             models.Index(fields=["tracking_number"], name="shipment_tracking_idx",
                          condition=~Q(tracking_number="")),
         ]

@@ -503,14 +503,16 @@ def shipment_mark_delivered(*, actor, shipment: Shipment, note: str = "") -> Shi
     return Shipment.objects.get(pk=shipment.pk)
 
 
-def shipments_flag_late(*, now: datetime | None = None) -> int:
+def shipments_flag_late(*, now: datetime | None = None, limit: int = 1000) -> int:
     """Shipments still on the way after their order's promised delivery time are flagged
-    (delivery events flag late arrivals themselves); returns how many were flagged now."""
+    (delivery events flag late arrivals themselves), `limit` a run over the index of unflagged
+    shipments on the way (a flagged one leaves it); returns how many were flagged now."""
     now = now or timezone.now()
+    late = (Shipment.objects.filter(status__in=ON_THE_WAY_STATUSES, deliver_by_breached=False,
+                                    order__deliver_by__lt=now).order_by("pk").values("pk")[:limit])
     with transaction.atomic():
-        return Shipment.objects.filter(status__in=ON_THE_WAY_STATUSES, deliver_by_breached=False,
-                                       order__deliver_by__lt=now).update(deliver_by_breached=True,
-                                                                         updated_at=now)
+        return Shipment.objects.filter(pk__in=late, deliver_by_breached=False).update(
+            deliver_by_breached=True, updated_at=now)
 
 
 def validation_messages(exc: ValidationError) -> str:

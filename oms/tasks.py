@@ -30,6 +30,13 @@ def dispatch_task(task, kwargs: dict) -> bool:
         return False
 
 
+def sweep_again_if_full(task, *, done: int, limit: int, again: bool) -> None:
+    """An hourly sweep that filled its batch runs once more now (that run does not chain further),
+    so a backlog drains twice as fast without one run ever growing past its batch."""
+    if again and done >= limit:
+        dispatch_task(task, {"limit": limit, "again": False})
+
+
 @shared_task
 def redispatch_deferred_tasks(limit: int = 500) -> int:
     """Re-send what the outbox holds; two overlapping sweeps never send the same row twice."""
@@ -39,7 +46,7 @@ def redispatch_deferred_tasks(limit: int = 500) -> int:
 
     sent = 0
     with transaction.atomic():
-        rows = list(DeferredTask.objects.filter(dispatched_at__isnull=True).order_by("pk")
+        rows = list(DeferredTask.objects.filter(dispatched_at__isnull=True).order_by("created_at", "pk")
                     .select_for_update(skip_locked=True)[:limit])
         for deferred in rows:
             task = app.tasks.get(deferred.task_name)

@@ -202,6 +202,11 @@ class Order(ConcurrentTransitionMixin, models.Model):
             # The order list sorted by total or ship-by date (either way: an index scans backwards too).
             models.Index(fields=["total", "id"], name="order_total_idx"),
             models.Index(fields=["ship_by", "id"], name="order_ship_by_idx"),
+            # The sweeps read only the orders still waiting on them, oldest first, never the history.
+            models.Index(fields=["delivered_at", "id"], name="order_delivered_open_idx",
+                         condition=Q(status=OrderStatus.DELIVERED)),
+            models.Index(fields=["placed_at"], name="order_placed_unverified_idx",
+                         condition=Q(status=OrderStatus.PLACED, hold_reason="")),
             models.Index(fields=["external_reference"], name="order_external_ref_idx",
                          condition=~Q(external_reference="")),
         ]

@@ -874,6 +874,17 @@ def order_complete_if_settled(*, order_id: int) -> bool:
     return True
 
 
+def orders_complete_settled(*, limit: int = 500) -> int:
+    """Safety net for a lost completion task: complete up to `limit` delivered orders that are settled,
+    oldest delivery first. Only settled orders are fetched (over the delivered orders' own index) and
+    each leaves the set once completed, so the next run starts where this one stopped."""
+    from payments.selectors import settled_orders_filter
+
+    ids = list(Order.objects.filter(status=OrderStatus.DELIVERED).filter(settled_orders_filter())
+               .order_by("delivered_at", "pk").values_list("pk", flat=True)[:limit])
+    return sum(order_complete_if_settled(order_id=order_id) for order_id in ids)
+
+
 def order_complete(*, actor, order: Order) -> Order:
     return _plain_transition(actor=actor, order=order, name="complete", message="Order completed.")
 

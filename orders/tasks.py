@@ -68,13 +68,14 @@ def order_complete_if_settled_task(*, order_id: int) -> bool:
 
 
 @shared_task
-def orders_complete_settled_sweep(limit: int = 500) -> int:
-    """Safety net (beat): complete delivered orders that are invoiced and paid."""
-    from orders.services import order_complete_if_settled
+def orders_complete_settled_sweep(limit: int = 500, again: bool = True) -> int:
+    """Safety net (beat, hourly): complete delivered orders that are invoiced and paid, `limit` a run."""
+    from oms.tasks import sweep_again_if_full
+    from orders.services import orders_complete_settled
 
-    ids = Order.objects.filter(status=OrderStatus.DELIVERED).order_by("delivered_at", "pk").values_list(
-        "pk", flat=True)[:limit]
-    return sum(order_complete_if_settled(order_id=order_id) for order_id in list(ids))
+    done = orders_complete_settled(limit=limit)
+    sweep_again_if_full(orders_complete_settled_sweep, done=done, limit=limit, again=again)
+    return done
 
 
 @shared_task(bind=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)

@@ -188,7 +188,12 @@ class PaymentTransaction(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
-        indexes = [models.Index(fields=["payment", "created_at"], name="paymenttxn_payment_idx")]
+        indexes = [
+            models.Index(fields=["payment", "created_at"], name="paymenttxn_payment_idx"),
+            # The stale-call and retry sweeps read only calls still without a final outcome.
+            models.Index(fields=["outcome", "created_at"], name="paymenttxn_unfinished_idx",
+                         condition=Q(outcome__in=[TransactionOutcome.PENDING, TransactionOutcome.UNKNOWN])),
+        ]
         constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="paymenttxn_amount_not_negative")]
 
     def __str__(self) -> str:

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from orders.selectors import orders_customers_may_see
@@ -96,6 +96,15 @@ def invoice_for_customer(*, tracking_token: str, number: str) -> Invoice | None:
 def invoices_for_customer(order) -> list[Invoice]:
     """The invoices the tracking page lists for the customer (link: `invoice_pdf_customer`)."""
     return list(order.invoices.exclude(status=InvoiceStatus.VOID).order_by("issued_at", "pk"))
+
+
+def settled_orders_filter() -> Q:
+    """`order_is_settled` as SQL over an order queryset (a live invoice is paid, or the payment
+    covers the total with nothing refunded), so a sweep fetches only orders it will complete."""
+    live_invoice = Invoice.objects.filter(order=OuterRef("pk")).exclude(status=InvoiceStatus.VOID)
+    paid_in_full = Payment.objects.filter(order=OuterRef("pk"), refunded_amount=0,
+                                          captured_amount__gte=OuterRef("total"))
+    return Exists(live_invoice) & (Exists(live_invoice.filter(status=InvoiceStatus.PAID)) | Exists(paid_in_full))
 
 
 def order_is_settled(order) -> bool:

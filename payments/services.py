@@ -680,11 +680,14 @@ def invoice_void(*, actor, invoice: Invoice) -> Invoice:
     return locked
 
 
-def invoices_mark_overdue(*, today=None) -> int:
-    """Open invoices past their due date become overdue; returns how many."""
+def invoices_mark_overdue(*, today=None, limit: int = 500) -> int:
+    """Open invoices past their due date become overdue, up to `limit` a run, oldest due first (over
+    the invoices' (status, due date) index); a marked invoice is no longer open, so the next run takes
+    the rest. Returns how many."""
     today = today or timezone.localdate()
     marked = 0
-    for invoice_id in Invoice.objects.filter(status=InvoiceStatus.OPEN, due_date__lt=today).values_list("pk", flat=True):
+    due = Invoice.objects.filter(status=InvoiceStatus.OPEN, due_date__lt=today).order_by("due_date", "pk")
+    for invoice_id in list(due.values_list("pk", flat=True)[:limit]):
         with transaction.atomic():
             invoice = lock_invoice(invoice_id)
             if can_proceed(invoice.mark_overdue) and invoice.due_date < today:

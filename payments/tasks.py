@@ -64,11 +64,11 @@ def payment_void_orphan_authorization_task(*, transaction_id: int) -> str:
 @shared_task
 def payments_retry_unknown_task(limit: int = 200) -> int:
     """Sweep: ask the gateway again about calls that got no answer (same keys, so never twice)."""
-    from payments.models import Payment
+    from payments.models import Payment, PaymentTransaction
     from payments.services import payment_retry_unknown
 
-    payment_ids = (Payment.objects.filter(transactions__outcome=TransactionOutcome.UNKNOWN)
-                   .values_list("pk", flat=True).distinct()[:limit])
+    payment_ids = (PaymentTransaction.objects.filter(outcome=TransactionOutcome.UNKNOWN)
+                   .order_by("payment_id").values_list("payment_id", flat=True).distinct()[:limit])
     return sum(len(payment_retry_unknown(actor=None, payment=payment))
                for payment in Payment.objects.filter(pk__in=list(payment_ids)))
 
@@ -86,17 +86,24 @@ def invoice_issue_for_order_task(*, order_id: int) -> str:
 
 
 @shared_task
-def invoices_mark_overdue_task() -> int:
+def invoices_mark_overdue_task(limit: int = 500, again: bool = True) -> int:
+    """Beat, hourly: a bounded batch of open invoices past due become overdue."""
+    from oms.tasks import sweep_again_if_full
     from payments.services import invoices_mark_overdue
 
-    return invoices_mark_overdue()
+    marked = invoices_mark_overdue(limit=limit)
+    sweep_again_if_full(invoices_mark_overdue_task, done=marked, limit=limit, again=again)
+    return marked
 
 
 @shared_task
-def payment_transactions_expire_stale_task(minutes: int = 15) -> int:
-    """Gateway calls left in flight by a crashed worker become `unknown`, so a retry may resolve them."""
+def payment_transactions_expire_stale_task(minutes: int = 15, limit: int = 500) -> int:
+    """Gateway calls left in flight by a crashed worker become `unknown`, so a retry may resolve them;
+    `limit` a run, oldest first, over the index of unfinished calls (an expired one leaves it)."""
     from payments.models import PaymentTransaction
 
     cutoff = timezone.now() - timedelta(minutes=minutes)
-    return PaymentTransaction.objects.filter(outcome=TransactionOutcome.PENDING, created_at__lt=cutoff).update(
+    stale = (PaymentTransaction.objects.filter(outcome=TransactionOutcome.PENDING, created_at__lt=cutoff)
+             .order_by("created_at", "pk").values("pk")[:limit])
+    return PaymentTransaction.objects.filter(pk__in=stale, outcome=TransactionOutcome.PENDING).update(
         outcome=TransactionOutcome.UNKNOWN, error_code="stale", error_message="No answer was recorded in time.")
