@@ -2,36 +2,54 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from fulfillment.enums import ShipmentStatus
 from fulfillment.models import Shipment, ShipmentLine, Wave
-from inventory.models import StockLevel, Warehouse
-from orders.enums import PRIORITY_RANK, OrderEventType, OrderStatus
+from inventory.models import Allocation, StockLevel, Warehouse
+from orders.enums import QUEUE_STATUSES, OrderEventType, OrderStatus
 from orders.models import Order, OrderEvent, OrderLine
-from orders.selectors import order_for_customer
-
-QUEUE_STATUSES = (OrderStatus.CONFIRMED, OrderStatus.IN_FULFILLMENT, OrderStatus.PARTIALLY_SHIPPED)
-
+from orders.selectors import order_for_customer, order_search
 
 # -- warehouse ------------------------------------------------------------------------------
 
 
-def fulfillment_queue(*, warehouse: Warehouse | None = None, status: str = "") -> QuerySet[Order]:
+def fulfillment_queue(*, warehouse: Warehouse | None = None, status: str = "", search: str = "") -> QuerySet[Order]:
     """Orders the warehouse works on, in queue order: priority, promise date, placing time.
 
-    With a warehouse: the orders that have stock allocated there.
+    With a warehouse: the orders that have stock allocated there (an EXISTS per order, so the
+    first page is read along order_queue_rank_idx and stops after a page). A search narrows to
+    an order number or a customer, answered from their indexes.
     """
-    from django.db import models
-
-    rank = models.Case(*[models.When(priority=p, then=models.Value(r)) for p, r in PRIORITY_RANK.items()],
-                       output_field=models.IntegerField())
     orders = Order.objects.filter(status__in=[status] if status else QUEUE_STATUSES)
     if warehouse is not None:
-        orders = orders.filter(pk__in=warehouse.allocations.values("order_id"))
-    return (orders.select_related("customer").annotate(priority_rank=rank)
-            .order_by("priority_rank", F("ship_by").asc(nulls_last=True), "placed_at", "pk"))
+        orders = orders.filter(Exists(Allocation.objects.filter(order=OuterRef("pk"), warehouse=warehouse)))
+    if search.strip():
+        orders = orders.filter(order_search(term=search))
+    return orders.select_related("customer").in_queue_order()
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    order: Order
+    late: bool
+    units: int
+    warehouses: list[str]
+
+
+def queue_rows(orders: list[Order], now=None) -> list[QueueRow]:
+    """One queue page's rows with their units and the warehouses holding their stock (two queries)."""
+    now = now or timezone.now()
+    pks = [o.pk for o in orders]
+    units = dict(OrderLine.objects.filter(order_id__in=pks).order_by().values("order_id")
+                 .annotate(units=Sum("quantity")).values_list("order_id", "units"))
+    warehouses: dict[int, list[str]] = {}
+    for order_id, code in (Allocation.objects.filter(order_id__in=pks).order_by("warehouse__code")
+                           .values_list("order_id", "warehouse__code").distinct()):
+        warehouses.setdefault(order_id, []).append(code)
+    return [QueueRow(order, is_late(order, now), units.get(order.pk, 0), warehouses.get(order.pk, []))
+            for order in orders]
 
 
 def is_late(order: Order, now=None) -> bool:
@@ -51,8 +69,6 @@ class PickRow:
 def pick_list(*, warehouse: Warehouse, orders) -> list[PickRow]:
     """What to pick for these orders in this warehouse: one row per product (its allocated,
     unconsumed units across the orders), sorted by bin location so the picker walks once."""
-    from inventory.models import Allocation
-
     rows: dict[int, PickRow] = {}
     allocations = (Allocation.objects.filter(order__in=orders, warehouse=warehouse,
                                              quantity__gt=F("quantity_consumed") + F("quantity_released"))

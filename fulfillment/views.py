@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,6 +16,7 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from django_tables2 import LazyPaginator
 
 from fulfillment import documents, selectors, services
 from fulfillment.bulk_actions import packing_slips
@@ -70,15 +71,30 @@ def _selected_orders(request) -> list[Order]:
 # -- queue and waves ------------------------------------------------------------------------
 
 
+QUEUE_PAGES = 10_000
+
+
+def queue_page_number(page: str | None) -> int:
+    """The page asked for, or the first for anything that is not a page (an OFFSET past bigint fails)."""
+    if page and page.isdecimal() and page.isascii() and 1 <= int(page) <= QUEUE_PAGES:
+        return int(page)
+    return 1
+
+
 @staff_required("fulfillment.view_shipment")
 def queue(request: HttpRequest) -> HttpResponse:
     form = WarehouseChoiceForm(request.GET or None)
     warehouse = form.cleaned_data.get("warehouse") if form.is_valid() else None
-    page = Paginator(selectors.fulfillment_queue(warehouse=warehouse), PAGE_SIZE).get_page(request.GET.get("page"))
-    now = timezone.now()
+    search = request.GET.get("q", "")[:100]
+    # No COUNT(*) of the whole queue: the pager only asks whether a next page exists.
+    paginator = LazyPaginator(selectors.fulfillment_queue(warehouse=warehouse, search=search), PAGE_SIZE)
+    try:
+        page = paginator.page(queue_page_number(request.GET.get("page")))
+    except EmptyPage:
+        page = paginator.page(1)
     return render(request, "fulfillment/queue.html", {
-        "form": form, "page": page, "warehouse": warehouse, "now": now,
-        "rows": [(order, selectors.is_late(order, now)) for order in page],
+        "form": form, "page": page, "warehouse": warehouse, "search": search,
+        "rows": selectors.queue_rows(list(page)),
         "warehouses": Warehouse.objects.filter(active=True),
     })
 

@@ -24,6 +24,22 @@ OPEN_EXPOSURE_STATUSES = (
     OrderStatus.SHIPPED,
     OrderStatus.DELIVERED,
 )
+# Orders the customer still waits for: their value is the dashboard's open order value.
+UNSHIPPED_STATUSES = (
+    OrderStatus.PLACED,
+    OrderStatus.ON_HOLD,
+    OrderStatus.CONFIRMED,
+    OrderStatus.BACKORDERED,
+    OrderStatus.IN_FULFILLMENT,
+    OrderStatus.PARTIALLY_SHIPPED,
+)
+# Orders that are not sales: not yet placed, or called off.
+NOT_SALES_STATUSES = (OrderStatus.DRAFT, OrderStatus.CANCELLED)
+# Orders the late-to-ship panel watches.
+LATE_STATUSES = (OrderStatus.CONFIRMED, OrderStatus.IN_FULFILLMENT, OrderStatus.PARTIALLY_SHIPPED,
+                 OrderStatus.BACKORDERED)
+# What the warehouse works on: the fulfillment queue.
+QUEUE_STATUSES = (OrderStatus.CONFIRMED, OrderStatus.IN_FULFILLMENT, OrderStatus.PARTIALLY_SHIPPED)
 CANCELLABLE_STATUSES = (
     OrderStatus.DRAFT,
     OrderStatus.PLACED,

@@ -2,18 +2,18 @@
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.db import DatabaseError, connection
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from inventory.models import Product, StockLevel
-from orders.enums import OrderStatus
+from orders.enums import LATE_STATUSES, NOT_SALES_STATUSES, UNSHIPPED_STATUSES, OrderStatus
 from orders.models import Customer, IntakeRequest, Order, OrderEvent, OrderHold, OrderLine
 
-LATE_STATUSES = (OrderStatus.CONFIRMED, OrderStatus.IN_FULFILLMENT, OrderStatus.PARTIALLY_SHIPPED,
-                 OrderStatus.BACKORDERED)
 
 
 SEARCH_FANOUT = 500
@@ -141,12 +141,82 @@ def order_status_counts() -> dict[str, int]:
     return counts
 
 
-def orders_on_hold(*, limit: int = 10) -> list[Order]:
-    return list(Order.objects.for_list().filter(status=OrderStatus.ON_HOLD).order_by("placed_at", "pk")[:limit])
+# Below this many orders in all, the dashboard counts every status exactly (one GROUP BY).
+EXACT_STATUS_COUNTS_UP_TO = 100_000
+
+
+def order_status_tally() -> dict[str, ListCount]:
+    """Orders per status for the dashboard, in two queries whatever the number of orders.
+
+    Past EXACT_STATUS_COUNTS_UP_TO orders, a status the planner's statistics (pg_stats, kept by
+    autovacuum's ANALYZE) put above EXACT_COUNT_UP_TO shows its estimate ("about N"); the small
+    statuses, and every status of a small table, are counted exactly. A counter table kept by
+    the services would be exact, but every status change would then update one of eleven rows
+    that all concurrent transitions fight over.
+    """
+    total, estimates = _status_estimates()
+    if total <= EXACT_STATUS_COUNTS_UP_TO:
+        estimates = {}
+    estimated = {status: n for status, n in estimates.items() if n > EXACT_COUNT_UP_TO}
+    small = [status for status in OrderStatus.values if status not in estimated]
+    rows = (Order.objects.order_by().filter(status__in=small).values("status")
+            .annotate(n=Count("pk")).values_list("status", "n"))
+    exact = dict(rows)
+    return {status: ListCount(estimated[status], exact=False) if status in estimated
+            else ListCount(exact.get(status, 0), exact=True) for status in OrderStatus.values}
+
+
+def _status_estimates() -> tuple[int, dict[str, int]]:
+    """The planner's row count of the order table and its most common statuses' share of it."""
+    if connection.vendor != "postgresql":
+        return 0, {}
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT c.reltuples, s.most_common_vals::text::text[], s.most_common_freqs FROM pg_class c "
+            "LEFT JOIN pg_stats s ON s.schemaname = current_schema() AND s.tablename = c.relname "
+            "AND s.attname = 'status' WHERE c.oid = %s::regclass", [Order._meta.db_table])
+        row = cur.fetchone()
+    if row is None or row[1] is None or row[0] <= 0:
+        return 0, {}
+    total, values, freqs = row
+    return int(total), {value: round(total * freq) for value, freq in zip(values, freqs)}
+
+
+def orders_on_hold() -> QuerySet[Order]:
+    """The oldest holds first, read along order_on_hold_idx."""
+    return Order.objects.for_list().filter(status=OrderStatus.ON_HOLD).order_by("placed_at", "pk")
 
 
 def orders_late() -> QuerySet[Order]:
-    return Order.objects.for_list().filter(status__in=LATE_STATUSES, ship_by__lt=timezone.now()).order_by("ship_by")
+    """Orders past their ship-by time, most overdue first, read along order_late_idx."""
+    return (Order.objects.for_list().filter(status__in=LATE_STATUSES, ship_by__lt=timezone.now())
+            .order_by("ship_by", "pk"))
+
+
+@dataclass(frozen=True)
+class SalesFigures:
+    today: Decimal
+    this_week: Decimal
+    open_value: Decimal
+
+
+def sales_figures(now: datetime | None = None) -> SalesFigures:
+    """Sales placed today and since Monday (local time) and the value of orders not yet shipped.
+
+    Each is a SUM over a covering partial index (order_sales_idx, order_open_value_idx), read
+    without touching the order rows: two queries.
+    """
+    now = timezone.localtime(now)
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    week = today - timedelta(days=today.weekday())
+    zero = Value(Decimal("0"))
+    sales = Order.objects.exclude(status__in=NOT_SALES_STATUSES)
+    row = (sales.filter(placed_at__gte=week).order_by().aggregate(
+        today=Coalesce(Sum("total", filter=Q(placed_at__gte=today)), zero),
+        this_week=Coalesce(Sum("total"), zero)))
+    open_value = Order.objects.filter(status__in=UNSHIPPED_STATUSES).order_by().aggregate(
+        v=Coalesce(Sum("total"), zero))["v"]
+    return SalesFigures(today=row["today"], this_week=row["this_week"], open_value=open_value)
 
 
 def customer_list(*, search: str = "") -> QuerySet[Customer]:

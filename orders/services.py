@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, IntegerField, Prefetch, Q, Value, When, prefetch_related_objects
+from django.db.models import F, Prefetch, Q, prefetch_related_objects
 from django.utils import timezone
 
 from inventory.models import Product
@@ -35,7 +35,6 @@ from oms.tasks import enqueue_on_commit
 from orders.enums import (
     CHANGEABLE_STATUSES,
     HOLDABLE_STATUSES,
-    PRIORITY_RANK,
     BulkJobStatus,
     Channel,
     HoldReason,
@@ -758,15 +757,13 @@ def backorders_allocate(*, actor, product_ids: list[int]) -> list[Order]:
     allocated are confirmed (a customer-visible timeline event). Returns those confirmed.
     Safe to run twice: allocation only covers what is still unallocated.
     """
-    rank = Case(*[When(priority=p, then=Value(r)) for p, r in PRIORITY_RANK.items()], output_field=IntegerField())
     waiting = (
         Order.objects.filter(
             status=OrderStatus.BACKORDERED,
             pk__in=OrderLine.objects.filter(product_id__in=list(product_ids), quantity_allocated__lt=F("quantity"))
             .values("order_id"),
         )
-        .annotate(priority_rank=rank)
-        .order_by("priority_rank", F("ship_by").asc(nulls_last=True), "placed_at", "pk")
+        .in_queue_order()
         .values_list("pk", flat=True)
     )
     confirmed = []

@@ -23,7 +23,7 @@ from oms.exports import export_response
 from orders import forms as order_forms
 from orders import bulk, saved_views, selectors, services
 from orders import exports as order_exports
-from orders.enums import CHANGEABLE_STATUSES, OPEN_EXPOSURE_STATUSES, BulkJobStatus, OrderStatus, Priority
+from orders.enums import CHANGEABLE_STATUSES, BulkJobStatus, OrderStatus, Priority
 from orders.filters import OrderFilter
 from orders.models import BulkJob, Customer, ImportJob, Order
 from orders.pricing import entry_quote
@@ -39,14 +39,15 @@ from payments.services import payment_card_tokenize
 def dashboard(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("orders.view_order"):
         raise PermissionDenied
-    counts = selectors.order_status_counts()
+    counts = selectors.order_status_tally()
     late = selectors.orders_late()
     return render(request, "orders/dashboard.html", {
         "counts": [(status, label, counts[status]) for status, label in OrderStatus.choices],
-        "open_count": sum(counts[s] for s in OPEN_EXPOSURE_STATUSES),
-        "on_hold": selectors.orders_on_hold(),
-        "late": late[:10],
-        "late_count": late.count(),
+        "sales": selectors.sales_figures(),
+        "on_hold": list(selectors.orders_on_hold()[:10]),
+        "on_hold_count": counts[OrderStatus.ON_HOLD],
+        "late": list(late[:10]),
+        "late_count": selectors.order_count(late),
     })
 
 

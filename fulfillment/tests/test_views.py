@@ -36,7 +36,7 @@ def test_the_queue_lists_orders_in_priority_order_and_marks_late_ones(login, war
 
     page = response.content.decode()
     assert page.index(rush.number) < page.index(standard.number)
-    assert [late for order, late in response.context["rows"]] == [False, True]
+    assert [row.late for row in response.context["rows"]] == [False, True]
 
 
 def test_a_wave_releases_the_orders_and_shows_the_pick_list_by_bin(login, warehouse_user, place, warehouse):

@@ -12,7 +12,7 @@ from orders.enums import OrderStatus
 from orders.models import Order
 from orders.services import order_submit
 from payments.services import payment_details_set
-from tests.factories import ProductFactory, make_order
+from tests.factories import CustomerFactory, ProductFactory, make_order
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -65,3 +65,23 @@ def test_warehouse_picks_packs_and_ships_and_the_customer_tracks_it(staff_login,
     page.goto(f"{live_server.url}/track/{order.tracking_token}/")
     expect(page.locator(f"[data-shipment='{shipment.number}']")).to_contain_text(shipment.tracking_number)
     expect(page.locator("#stagebar [data-stage='shipped']")).to_have_class(re.compile("done"))
+
+
+def test_warehouse_searches_the_queue_for_a_customer_and_sees_units_and_warehouse(staff_login, live_server,
+                                                                                 warehouse_user, settings):
+    settings.OMS_SIMULATED_GATEWAY_DELAY = 0.01
+    orders = []
+    for name in ("Grace Hopper", "Alan Turing"):
+        order = make_order(customer=CustomerFactory(name=name), quantities=[3])
+        payment_details_set(actor=None, order=order, card_number="4242424242424242")
+        orders.append(order_submit(actor=None, order=order))
+    page = staff_login(warehouse_user)
+
+    page.get_by_role("link", name="Fulfillment", exact=True).click()
+    page.get_by_label("Search the queue").fill("Hopper")
+    page.get_by_role("button", name="Search").click()
+
+    expect(page.locator("#queue tbody tr")).to_have_count(1)
+    row = page.locator(f"#queue tr[data-order='{orders[0].number}']")
+    expect(row.locator("[data-units]")).to_have_text("3")
+    expect(row.locator("[data-warehouses]")).to_have_text("MAIN")
