@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('fulfillment', '0003_carrier_labels_and_providers'),
         ('inventory', '0003_product_search_index'),
-        ('orders', '0008_list_sort_and_sweep_indexes'),
+        ('orders', '0008_list_queue_dashboard_and_sweep_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
