@@ -211,7 +211,9 @@ class Order(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["customer", "-created_at"], name="order_customer_idx"),
             models.Index(fields=["status", "priority", "ship_by"], name="order_queue_idx"),
             # The fulfillment queue's first page, read in its sort order instead of sorting the queue.
-            models.Index(priority_rank(), F("ship_by").asc(nulls_last=True), "placed_at", "id",
+            # "ship_by" ascending is NULLS LAST in PostgreSQL's indexes already, which the queue's
+            # ORDER BY ... NULLS LAST reads; SQLite refuses NULLS LAST in an index, so it is not spelled out.
+            models.Index(priority_rank(), "ship_by", "placed_at", "id",
                          name="order_queue_rank_idx", condition=Q(status__in=QUEUE_STATUSES)),
             # The dashboard's panels and money figures, each a short walk or an index-only SUM.
             models.Index(fields=["ship_by", "id"], name="order_late_idx", condition=Q(status__in=LATE_STATUSES)),

@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='order',
-            index=models.Index(models.Case(models.When(priority='rush', then=models.Value(0)), models.When(priority='expedited', then=models.Value(1)), models.When(priority='standard', then=models.Value(2)), output_field=models.IntegerField()), models.OrderBy(models.F('ship_by'), nulls_last=True), models.F('placed_at'), models.F('id'), condition=models.Q(('status__in', ('confirmed', 'in_fulfillment', 'partially_shipped'))), name='order_queue_rank_idx'),
+            index=models.Index(models.Case(models.When(priority='rush', then=models.Value(0)), models.When(priority='expedited', then=models.Value(1)), models.When(priority='standard', then=models.Value(2)), output_field=models.IntegerField()), models.F('ship_by'), models.F('placed_at'), models.F('id'), condition=models.Q(('status__in', ('confirmed', 'in_fulfillment', 'partially_shipped'))), name='order_queue_rank_idx'),
         ),
         migrations.AddIndex(
             model_name='order',
