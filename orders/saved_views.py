@@ -5,7 +5,6 @@ beside the list they serve rather than in `services.py`, which is the order life
 """
 
 from django.contrib.auth.models import Group
-from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
 
@@ -83,12 +82,9 @@ def saved_view_save(*, actor, name: str, params: QueryDict, columns, sort: str =
     if shared_with is not None and not actor.is_superuser and not actor.groups.filter(pk=shared_with.pk).exists():
         raise NotPermitted(f"You can only share a view with a role you have ({shared_with.name} is not one).")
     values = {"query": query, "columns": columns, "sort": sort, "shared_with": shared_with}
-    try:
-        with transaction.atomic():
-            view, _ = SavedView.objects.select_for_update().update_or_create(owner=actor, name=name, defaults=values)
-    except IntegrityError:  # the same name saved at the same moment by a second request: that one won, update it
-        with transaction.atomic():
-            view, _ = SavedView.objects.select_for_update().update_or_create(owner=actor, name=name, defaults=values)
+    # update_or_create locks the row, and when a second request creates the same name at that moment it
+    # reads that row back after the unique constraint refuses its own insert, then updates it.
+    view, _ = SavedView.objects.update_or_create(owner=actor, name=name, defaults=values)
     return view
 
 

@@ -114,7 +114,7 @@ def order_count(queryset) -> ListCount:
 
     The count stops at EXACT_COUNT_UP_TO + 1 rows (a bounded index scan); past that, the planner's
     estimate for the whole filter (EXPLAIN, no rows read) is shown as "about N". SQLite gives no
-    estimate: it says "more than" the bound.
+    estimate: it shows "about" the bound it counted to.
     """
     queryset = queryset.order_by()
     bounded = queryset.values("pk")[:EXACT_COUNT_UP_TO + 1].count()
